@@ -1,0 +1,1 @@
+"""The speed suite behind `playground bench` (DESIGN.md, "Speed")."""

@@ -1,0 +1,181 @@
+"""`playground`: the desktop app by default; headless subcommands for scripts and tests."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _metrics(result: dict[str, Any]) -> dict[str, Any]:
+    out = {"loss": _finite(result.get("loss", math.nan))}
+    for key in ("accuracy", "r2"):
+        if key in result:
+            out[key] = _finite(result[key])
+    return out
+
+
+class _Progress:
+    """One self-rewriting line on a terminal; silent when stderr is not one."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.enabled = sys.stderr.isatty()
+        self.last = 0.0
+
+    def update(self, trainer: Any, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (not force and now - self.last < 0.1):
+            return
+        self.last = now
+        done = trainer.epoch
+        width = 30
+        filled = int(width * min(done, self.total) / self.total)
+        text = (f"\repoch {done}/{self.total} [{'#' * filled}{'.' * (width - filled)}] "
+                f"loss {trainer.epochs.last('loss'):.4f}")
+        acc = trainer.epochs.last("val_accuracy")
+        if not math.isnan(acc):
+            text += f"  val acc {acc:.3f}"
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from playground.core.experiment import resolve
+
+    exp = resolve(args.spec)
+    if args.epochs is not None:
+        exp.epochs = args.epochs
+    if args.seed is not None:
+        exp.seed = args.seed
+    exp.validate()
+    trainer = exp.build(weights=args.weights)
+    progress = _Progress(exp.epochs)
+    start = time.perf_counter()
+    trainer.fit(exp.epochs, callback=progress.update)
+    seconds = time.perf_counter() - start
+    progress.update(trainer, force=True)
+    progress.close()
+    result: dict[str, Any] = {"epochs": trainer.epoch, "seconds": round(seconds, 4)}
+    for part in ("train", "validation", "test"):
+        result[part] = _metrics(trainer.evaluate(part)) if trainer.divergence is None else {
+            "loss": None}
+    if trainer.divergence is not None:
+        result["diverged"] = trainer.divergence.message
+    if trainer.stopped:
+        result["stopped"] = trainer.stopped
+        result["best_epoch"] = trainer.best_epoch
+    if args.save:
+        exp.save(args.save, trainer.network)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{trainer.epoch} epochs, {trainer.step_count} steps in {seconds:.2f} s")
+        for part in ("train", "validation", "test"):
+            m = result[part]
+            line = "  ".join(f"{k} {v:.4f}" for k, v in m.items() if v is not None)
+            print(f"  {part:<10} {line}")
+        for key in ("stopped", "diverged"):
+            if key in result:
+                print(result[key])
+    return 1 if trainer.divergence is not None else 0
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    from playground.core.experiment import resolve
+    from playground.core.gradcheck import check_gradients
+
+    exp = resolve(args.spec)
+    exp.dtype = "float64"
+    trainer = exp.build()
+    data = trainer.train_data
+    n = min(args.samples, len(data.X))
+    results = check_gradients(trainer.network, trainer.loss, data.X[:n], data.Y[:n], data.SW[:n])
+    ok = all(r.passed() for r in results)
+    if args.json:
+        print(json.dumps([{"layer": r.layer, "param": r.param, "size": r.size,
+                           "relative_error": r.relative_error,
+                           "absolute_error": r.absolute_error, "passed": r.passed()}
+                          for r in results]))
+    else:
+        print(f"{'layer':<16}{'parameter':<12}{'size':>8}  {'relative error':>14}")
+        for r in results:
+            mark = "ok" if r.passed() else "MISMATCH"
+            print(f"{r.layer:<16}{r.param:<12}{r.size:>8}  {r.relative_error:>14.2e}  {mark}")
+    return 0 if ok else 1
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from playground.bench.suite import main as bench_main
+
+    return bench_main(quick=args.quick, as_json=args.json, threads=args.threads)
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from playground.ui.app import run
+
+    return run()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="playground",
+        description="Neural Playground. With no command, opens the desktop app.")
+    sub = parser.add_subparsers(dest="command")
+    train = sub.add_parser("train", help="train an experiment or preset headless",
+                           description="Train headless. Exit status: 0 done, 1 diverged, "
+                                       "2 bad input.")
+    train.add_argument("spec", help="experiment JSON file or preset name (xor, circle, spiral)")
+    train.add_argument("--epochs", type=int, help="override the number of epochs")
+    train.add_argument("--seed", type=int, help="override the seed")
+    train.add_argument("--weights", help="start from these saved weights (.npz)")
+    train.add_argument("--save", metavar="FILE.json",
+                       help="save the experiment and its trained weights (FILE.npz)")
+    train.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    train.set_defaults(func=cmd_train)
+    grad = sub.add_parser("gradcheck", help="compare analytic and numerical gradients",
+                          description="Exit status: 0 all agree, 1 a mismatch, 2 bad input.")
+    grad.add_argument("spec", help="experiment JSON file or preset name")
+    grad.add_argument("--samples", type=int, default=16, help="batch size for the check")
+    grad.add_argument("--json", action="store_true")
+    grad.set_defaults(func=cmd_gradcheck)
+    bench = sub.add_parser("bench", help="run the speed suite against NumPy and PyTorch")
+    bench.add_argument("--quick", action="store_true", help="fewer repeats (for smoke tests)")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--threads", type=int, nargs="*", default=[1, 2],
+                       help="thread counts to measure (default: 1 2)")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return cmd_gui(args)
+    from playground.core.errors import PlaygroundError
+
+    try:
+        return args.func(args)
+    except PlaygroundError as exc:
+        print(f"playground {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
