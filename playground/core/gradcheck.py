@@ -28,7 +28,7 @@ class GradCheck:
     analytic_norm: float
 
     def passed(self, tolerance: float = 1e-6) -> bool:
-        return self.relative_error < tolerance or self.absolute_error < NOISE_FLOOR
+        return bool(self.relative_error < tolerance or self.absolute_error < NOISE_FLOOR)
 
 
 def objective(network: Network, loss: Any, X: np.ndarray, Y: np.ndarray,

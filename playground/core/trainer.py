@@ -36,13 +36,18 @@ class Divergence:
     step: int  # 1-based number of the failing step
     epoch: int  # 1-based epoch it belonged to
     layer: str
-    what: str  # "output", "loss" or "gradient"
+    what: str  # "output", "loss", "gradient" or "exploded"
+    loss: float = math.nan
+    guess_loss: float = math.nan
 
     @property
     def message(self) -> str:
         where = {"output": f"the output of {self.layer} became NaN or infinite",
                  "loss": f"the loss at the output ({self.layer}) became NaN or infinite",
-                 "gradient": f"the gradient of {self.layer} became NaN or infinite"}[self.what]
+                 "gradient": f"the gradient of {self.layer} became NaN or infinite",
+                 "exploded": f"the loss jumped to {self.loss:.3g}, over {EXPLOSION_FACTOR:g} "
+                             f"times the {self.guess_loss:.3g} of a network that only guesses; "
+                             f"the largest gradient was in {self.layer}"}[self.what]
         return (f"Training diverged at step {self.step} (epoch {self.epoch}): {where}. "
                 "Lower the learning rate, then reset.")
 
@@ -102,6 +107,10 @@ class _Arrays:
 
 EMPTY = np.zeros(0)
 
+#: a step whose loss passes this multiple of max(first loss, guessing loss) counts as divergence:
+#: a too-large learning rate often throws the loss up by orders of magnitude without any NaN
+EXPLOSION_FACTOR = 1000.0
+
 
 class Trainer:
     def __init__(self, network: Network, loss: Any, optimizer: Any, split: Split,
@@ -123,6 +132,7 @@ class Trainer:
         self.test_data = self._arrays(split.test)
         if early_stopping is not None and len(split.validation) == 0:
             raise SpecError("early_stopping: needs a validation part (split.validation > 0)")
+        self.guess_loss = self._guessing_loss()
         self.batch_size = batch_size
         self._fused = self._fusable()
         self.reset_training_state()
@@ -174,6 +184,19 @@ class Trainer:
             SW = np.ones(len(data), dtype=dtype)
         return _Arrays(X, Y, SW, data.labels)
 
+    def _guessing_loss(self) -> float:
+        """The loss of a network that has learned nothing (R8: about ln C for C classes)."""
+        Y = self.train_data.Y
+        k = Y.shape[1]
+        if self.loss.code == kl.BCE:
+            return math.log(2.0)
+        if self.loss.code == kl.SOFTMAX_CE:
+            return math.log(k)
+        if self.loss.code == kl.HINGE:
+            return float(k - 1)
+        spread = float(Y.astype(np.float64).var(axis=0).mean()) if len(Y) else 0.0
+        return spread if spread > 0 else 1.0
+
     def _fusable(self) -> bool:
         """Plain dense stacks small enough that one fused kernel beats BLAS calls."""
         last = len(self.network.layers) - 1
@@ -208,7 +231,7 @@ class Trainer:
         self.best_val_loss = math.inf
         self._best_weights: dict[str, np.ndarray] | None = None
         self._wait = 0
-        self._last_metrics: dict[str, float] = {}
+        self._loss_limit = math.inf  # set from the first step's loss
 
     def reinitialize(self, seed: int | None = None) -> None:
         """New initial weights (same seed: the same weights) and a fresh run."""
@@ -291,6 +314,8 @@ class Trainer:
             bs = self._batch_size
             left_in_epoch = -(-(n_train - self._pos) // bs)
             k = min(n - done, left_in_epoch)
+            if self.step_count == 0:
+                k = 1  # the first step alone: its loss sets the explosion limit
             starts = np.minimum(self._pos + bs * np.arange(k + 1, dtype=np.int64), n_train)
             taken = self._run_block(starts)
             done += taken
@@ -314,6 +339,8 @@ class Trainer:
         else:
             taken = self._layerwise_block(starts, lrs, losses, penalties, correct, gnorms, status)
         if taken:
+            if t0 == 0:
+                self._loss_limit = EXPLOSION_FACTOR * max(float(losses[0]), self.guess_loss)
             sizes = np.diff(starts[:taken + 1]).astype(np.float64)
             steps = np.arange(t0 + 1, t0 + taken + 1, dtype=np.float64)
             acc = correct[:taken] / sizes if self.classification else np.full(taken, np.nan)
@@ -327,10 +354,16 @@ class Trainer:
             self.step_count += taken
         if status[0] != km.OK:
             failed_step = t0 + int(status[2]) + 1
-            what = {km.BAD_FORWARD: "output", km.BAD_LOSS: "loss", km.BAD_GRADIENT: "gradient"}
+            what = {km.BAD_FORWARD: "output", km.BAD_LOSS: "loss", km.BAD_GRADIENT: "gradient",
+                    km.EXPLODED: "exploded"}[int(status[0])]
+            layer = int(status[1])
+            if status[0] == km.EXPLODED:
+                norms = self.grad_norms.array()
+                if len(norms):
+                    layer = int(np.argmax(norms[-1, 1:]))
             self.divergence = Divergence(failed_step, self.epoch + 1,
-                                         self.network.layers[int(status[1])].label,
-                                         what[int(status[0])])
+                                         self.network.layers[layer].label, what,
+                                         float(losses[int(status[2])]), self.guess_loss)
         return taken
 
     def _workspace(self) -> None:
@@ -374,7 +407,7 @@ class Trainer:
         return km.train_mlp(d.X, d.Y, d.SW, self._order, starts, self._sizes, self._acts,
                             self._alphas, self._w_off, self._b_off, self.loss.code,
                             self.loss.fused_activation is not None, self.classification,
-                            opt.code, opt.hyperparameters(), lrs, self.step_count, opt.clipnorm,
+                            self._loss_limit, opt.code, opt.hyperparameters(), lrs, self.step_count, opt.clipnorm,
                             net.theta, net.grad, self.s1, self.s2, net.seg_i, net.seg_f,
                             net.seg_gsq, self._ws_a, self._ws_z, self._a_off, self._d1, self._d2,
                             self._ws_y, self._ws_sw, self._zero_bias, losses, penalties, correct,
@@ -402,6 +435,9 @@ class Trainer:
                     status[:2] = (km.BAD_FORWARD, bad)
                 return j
             losses[j] = loss
+            if loss > self._loss_limit:
+                status[:] = (km.EXPLODED, len(net.layers) - 1, j)
+                return j
             if self.classification:
                 correct[j] = kl.correct_kernel(out2, yb)
             net.backward(g.reshape(out.shape))

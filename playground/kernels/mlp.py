@@ -24,6 +24,7 @@ OK = 0
 BAD_FORWARD = 1  # a layer's output became non-finite (where = layer)
 BAD_LOSS = 2  # the loss became non-finite (where = last layer)
 BAD_GRADIENT = 3  # a gradient became non-finite; the update was skipped (where = layer)
+EXPLODED = 4  # the loss passed the explosion limit (where is chosen by the caller)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -53,7 +54,7 @@ def _activate_rows(code, alpha, z, a):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def train_mlp(X, Y, SW, order, starts, sizes, acts, alphas, w_off, b_off, loss_code, fused,
-              classify, opt_code, hp, lrs, t0, clipnorm, theta, grad, s1, s2, seg_i, seg_f,
+              classify, loss_limit, opt_code, hp, lrs, t0, clipnorm, theta, grad, s1, s2, seg_i, seg_f,
               seg_gsq, ws_a, ws_z, a_off, d1, d2, ws_y, ws_sw, zero_bias, out_loss, out_penalty,
               out_correct, out_gnorm, status):
     """Run len(starts) - 1 steps; step j trains on rows order[starts[j]:starts[j+1]].
@@ -99,6 +100,11 @@ def train_mlp(X, Y, SW, order, starts, sizes, acts, alphas, w_off, b_off, loss_c
             status[2] = step
             return step
         out_loss[step] = loss
+        if loss > loss_limit:
+            status[0] = EXPLODED
+            status[1] = n_layers - 1
+            status[2] = step
+            return step
         if classify:
             out_correct[step] = correct_rows(a_out, yb)
         # backward

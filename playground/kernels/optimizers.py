@@ -172,6 +172,20 @@ def apply_rule(code, c, theta, grad, s1, s2, lo, hi, decay):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def truncate_at_zero(before, after, grad, l1):
+    """L1's truncated gradient: a weight that the step carried across zero stops at zero, and a
+    zero weight stays there while the data gradient (grad minus the penalty's zero subgradient)
+    is within l1. Plain subgradient steps only jitter around zero; this gives exact zeros."""
+    for i in range(after.size):
+        w0 = before[i]
+        if w0 == 0.0:
+            if abs(grad[i]) <= l1:
+                after[i] = 0.0
+        elif w0 * after[i] < 0.0:
+            after[i] = 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def max_norm_project(theta, lo, units, unit_len, unit_stride, elem_stride, c):
     """Rescale each unit's incoming weight vector to norm <= c."""
     for j in range(units):
@@ -203,7 +217,12 @@ def update_all(code, hp, lr, t, clipnorm, theta, grad, s1, s2, seg_i, seg_f, seg
         if seg_i[s, S_ACTIVE] == 0:
             continue
         lo = seg_i[s, S_START]
-        apply_rule(code, c, theta, grad, s1, s2, lo, seg_i[s, S_END], seg_i[s, S_DECAY] != 0)
+        hi = seg_i[s, S_END]
+        l1 = seg_f[s, F_L1]
+        before = theta[lo:hi].copy() if l1 > 0.0 else theta[:0]
+        apply_rule(code, c, theta, grad, s1, s2, lo, hi, seg_i[s, S_DECAY] != 0)
+        if l1 > 0.0:
+            truncate_at_zero(before, theta[lo:hi], grad[lo:hi], l1)
         maxnorm = seg_f[s, F_MAXNORM]
         if maxnorm > 0.0:
             max_norm_project(theta, lo, seg_i[s, S_UNITS], seg_i[s, S_UNIT_LEN],
