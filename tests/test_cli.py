@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from playground.cli import main
+from playground.core.experiment import load_preset
 
 
 def run_cli(*args):
@@ -43,8 +44,7 @@ def test_train_saves_and_restarts_from_weights(tmp_path, capsys):
 
 
 def test_divergence_is_reported_without_a_traceback(tmp_path, capsys):
-    doc = json.loads((__import__("playground.core.experiment", fromlist=["x"])
-                      .load_preset("spiral").to_json()))
+    doc = load_preset("spiral").to_dict()
     doc["optimizer"]["learning_rate"] = 100
     spec = tmp_path / "hot.json"
     spec.write_text(json.dumps(doc), encoding="utf-8")

@@ -54,9 +54,9 @@ def _activate_rows(code, alpha, z, a):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def train_mlp(X, Y, SW, order, starts, sizes, acts, alphas, w_off, b_off, loss_code, fused,
-              classify, loss_limit, opt_code, hp, lrs, t0, clipnorm, theta, grad, s1, s2, seg_i, seg_f,
-              seg_gsq, ws_a, ws_z, a_off, d1, d2, ws_y, ws_sw, zero_bias, out_loss, out_penalty,
-              out_correct, out_gnorm, status):
+              classify, loss_limit, opt_code, hp, lrs, t0, clipnorm, theta, grad, s1, s2, seg_i,
+              seg_f, seg_gsq, ws_a, ws_z, a_off, d1, d2, ws_y, ws_sw, zero_bias, out_loss,
+              out_penalty, out_correct, out_gnorm, status):
     """Run len(starts) - 1 steps; step j trains on rows order[starts[j]:starts[j+1]].
     Returns the number of steps completed; status = (kind, layer, step) when one failed."""
     n_layers = sizes.size - 1
