@@ -78,6 +78,12 @@ class Registry(Generic[T]):
             if not isinstance(name, str):
                 raise SpecError(f"a {self.family} needs a 'name' (got {identifier!r})")
             cls = self.cls(name)
+            allowed = _constructor_parameters(cls)
+            unknown = sorted(set(config) - set(allowed))
+            if unknown:
+                settings = ", ".join(allowed) if allowed else "none"
+                raise SpecError(f"{name}.{unknown[0]}: unknown setting for {self.family} "
+                                f"{name!r} (settings: {settings})")
             try:
                 return cls(**config)
             except TypeError as exc:

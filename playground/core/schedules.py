@@ -17,7 +17,9 @@ class Schedule(Configurable):
         """Multiplier of the base learning rate at each step."""
         raise NotImplementedError
 
-    def rate(self, base: float, step: int) -> float:
+    def learning_rate(self, base: float, step: int) -> float:
+        """The rate at `step` for base rate `base` (named so that no schedule parameter can
+        shadow it: exponential and inverse_time have a parameter called `rate`)."""
         return float(base * self.factor(np.array([step], dtype=np.float64))[0])
 
 

@@ -267,7 +267,7 @@ class Trainer:
     @property
     def learning_rate(self) -> float:
         """The rate the next step will use (base rate times the schedule's factor)."""
-        return self.schedule.rate(self.optimizer.learning_rate, self.step_count)
+        return self.schedule.learning_rate(self.optimizer.learning_rate, self.step_count)
 
     def set_learning_rate(self, value: float) -> None:
         self.optimizer.learning_rate = value
