@@ -71,6 +71,18 @@ def _fast_tanh_impl(z):
     return lambda z: math.tanh(z)
 
 
+def fast_sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+@overload(fast_sigmoid, inline="always", jit_options={"cache": True})
+def _fast_sigmoid_impl(z):
+    if z == types.float32:
+        half = np.float32(0.5)
+        return lambda z: half + half * fast_tanh(half * z)  # no exp call: vectorizes
+    return lambda z: sigmoid(z)
+
+
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def sigmoid(z):
     if z >= 0.0:
@@ -85,7 +97,7 @@ def act_scalar(code, alpha, z):
     if code == LINEAR:
         return z
     if code == SIGMOID:
-        return sigmoid(z)
+        return fast_sigmoid(z)
     if code == TANH:
         return fast_tanh(z)
     if code == RELU:
@@ -140,6 +152,9 @@ def act_forward_flat(code, alpha, zf, af):
     if code == TANH:
         for i in range(zf.size):
             af[i] = fast_tanh(zf[i])
+    elif code == SIGMOID:
+        for i in range(zf.size):
+            af[i] = fast_sigmoid(zf[i])
     elif code == RELU:
         for i in range(zf.size):
             v = zf[i]

@@ -163,31 +163,49 @@ PREDICT_BLOCK = 256
 @njit(cache=True, nogil=True, error_model="numpy")
 def predict_mlp(X, sizes, acts, alphas, w_off, b_off, theta, out, ws_a, ws_z, a_off, zero_bias,
                 logits_out):
-    """Inference in blocks of PREDICT_BLOCK rows (buffers sized by a_off for that many rows):
-    out = network(X), or the last layer's pre-activation when logits_out."""
+    """Inference in blocks of PREDICT_BLOCK rows: out = network(X), or the last layer's
+    pre-activation when logits_out. Blocks are stored feature-major (units, rows) so every
+    inner loop runs over rows and vectorizes whatever the layer widths (2 inputs, 1 output)."""
     n_layers = sizes.size - 1
     k = sizes[n_layers]
     n = X.shape[0]
     for lo in range(0, n, PREDICT_BLOCK):
         b = min(PREDICT_BLOCK, n - lo)
-        x0 = _block(ws_a, a_off[0], b, sizes[0])
+        x0 = _block(ws_a, a_off[0], sizes[0], b)
         for r in range(b):
             for j in range(sizes[0]):
-                x0[r, j] = X[lo + r, j]
+                x0[j, r] = X[lo + r, j]
         for layer in range(n_layers):
             n_in = sizes[layer]
             n_out = sizes[layer + 1]
-            x = _block(ws_a, a_off[layer], b, n_in)
-            z = _block(ws_z, a_off[layer + 1], b, n_out)
-            a = _block(ws_a, a_off[layer + 1], b, n_out)
+            x = _block(ws_a, a_off[layer], n_in, b)
+            z = _block(ws_z, a_off[layer + 1], n_out, b)
+            a = _block(ws_a, a_off[layer + 1], n_out, b)
             w = _weights(theta, w_off[layer], n_in, n_out)
-            bias = theta[b_off[layer]:b_off[layer] + n_out] if b_off[layer] >= 0 else zero_bias
-            dense_forward(x, w, bias, z)
+            for j in range(n_out):
+                bias = theta[b_off[layer] + j] if b_off[layer] >= 0 else zero_bias[j]
+                zj = z[j]
+                for r in range(b):
+                    zj[r] = bias
+                for i in range(n_in):
+                    wij = w[i, j]
+                    xi = x[i]
+                    for r in range(b):
+                        zj[r] += wij * xi[r]
+            code = acts[layer]
             if logits_out and layer == n_layers - 1:
                 a[:, :] = z
+            elif code == SOFTMAX:
+                column = np.empty(n_out, dtype=z.dtype)
+                for r in range(b):
+                    for j in range(n_out):
+                        column[j] = z[j, r]
+                    softmax_row(column, column)
+                    for j in range(n_out):
+                        a[j, r] = column[j]
             else:
-                _activate_rows(acts[layer], alphas[layer], z, a)
-        a = _block(ws_a, a_off[n_layers], b, k)
+                act_forward_flat(code, alphas[layer], z.reshape(-1), a.reshape(-1))
+        a = _block(ws_a, a_off[n_layers], k, b)
         for r in range(b):
             for j in range(k):
-                out[lo + r, j] = a[r, j]
+                out[lo + r, j] = a[j, r]

@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.details)
         splitter.setSizes([260, 640])
         self.setCentralWidget(splitter)
+        self.setStyleSheet("QListWidget, QTextBrowser { font-size: 13pt; }")
         self.resize(960, 600)
         if self.presets.count():
             self.presets.setCurrentRow(0)
