@@ -505,6 +505,9 @@ class Trainer:
         """Inference outputs (n, k) and the logits the loss uses (the same array when unfused)."""
         net = self.network
         n = len(X)
+        if self._fused and self.loss.fused_activation is None:
+            out = self._fused_predict(X, logits_out=False)
+            return out, out
         if self._fused:
             logits = self._fused_predict(X, logits_out=True)
             out = np.empty_like(logits)
