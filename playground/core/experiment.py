@@ -16,7 +16,7 @@ from playground.core import schedules as schedule_registry
 from playground.core.errors import PlaygroundError, SpecError, check_number
 from playground.core.network import Network
 from playground.core.trainer import EarlyStopping, Trainer
-from playground.data.dataset import split_dataset
+from playground.data.dataset import Dataset, split_dataset
 from playground.data.datasets import load_dataset
 
 FORMAT = "neural-playground/experiment"
@@ -39,6 +39,10 @@ class Experiment:
     class_weights: list[float] | None = None
     early_stopping: dict[str, Any] | None = None
     dtype: str = "float32"
+    #: "labels": learn the dataset's labels or values; "input": reproduce the input (autoencoder)
+    target: str = "labels"
+    #: std of Gaussian noise added to each training batch's inputs (denoising autoencoder, E3)
+    input_noise: float = 0.0
     title: str = ""
     description: str = ""
 
@@ -105,6 +109,9 @@ class Experiment:
                 raise SpecError(f"early_stopping: {exc}") from None
         if self.dtype not in DTYPES:
             raise SpecError(f"dtype: use one of {', '.join(DTYPES)}")
+        if self.target not in ("labels", "input"):
+            raise SpecError("target: use \"labels\" or \"input\" (an autoencoder)")
+        self.input_noise = float(check_number("input_noise", self.input_noise, 0.0, 10.0))
 
     def save(self, path: str | Path, network: Network | None = None) -> None:
         """Write the JSON document, and the weights beside it (same name, .npz) if given."""
@@ -130,6 +137,9 @@ class Experiment:
     def build(self, weights: str | Path | None = None) -> Trainer:
         """The dataset, split, network and trainer this document describes."""
         data = load_dataset(self.dataset)
+        if self.target == "input":
+            flat = data.X.reshape(len(data), -1).astype(DTYPES[self.dtype])
+            data = Dataset(data.name, data.X, data.labels, flat, list(data.class_names))
         split = split_dataset(data, seed=self.seed, **self.split)
         network = Network(self.layers, data.input_shape, seed=self.seed,
                           dtype=DTYPES[self.dtype])
@@ -138,7 +148,7 @@ class Experiment:
         stopping = EarlyStopping(**self.early_stopping) if self.early_stopping else None
         return Trainer(network, self.loss, self.optimizer, split, batch_size=self.batch_size,
                        schedule=self.schedule, seed=self.seed, class_weights=self.class_weights,
-                       early_stopping=stopping)
+                       early_stopping=stopping, input_noise=self.input_noise)
 
 
 def weights_path(path: str | Path) -> Path:

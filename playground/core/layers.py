@@ -41,6 +41,9 @@ class ParamSpec:
     unit_len: int = 0
     unit_stride: int = 0
     elem_stride: int = 0
+    #: the layer whose penalty and max-norm apply (a layer inside a Residual block); None: the
+    #: layer that declared it
+    owner: Layer | None = None
 
     @property
     def size(self) -> int:
@@ -55,6 +58,9 @@ class Layer(Configurable):
 
     def __init__(self) -> None:
         self.index = 0
+        self.parent_label = ""  # set for layers inside a Residual block
+        #: what feeds this layer, for messages ("MaxPool2D #2", or "the input")
+        self.source_label = "the input"
         self.input_shape: Shape = ()
         self.output_shape: Shape = ()
         self.params: dict[str, np.ndarray] = {}
@@ -65,7 +71,8 @@ class Layer(Configurable):
     # --- description -------------------------------------------------------------------------
     @property
     def label(self) -> str:
-        return f"{self.title} #{self.index}" if self.index else self.title
+        own = f"{self.title} #{self.index}" if self.index else self.title
+        return f"{self.parent_label} › {own}" if self.parent_label else own
 
     def error(self, message: str) -> ShapeError:
         return ShapeError(f"{self.label}: {message}")
@@ -80,6 +87,10 @@ class Layer(Configurable):
     def buffer_specs(self, input_shape: Shape) -> dict[str, tuple[Shape, float]]:
         """Non-trainable state saved with the weights: name -> (shape, initial value)."""
         return {}
+
+    def bind(self) -> None:
+        """Called once params, grads and buffers hold their arrays (views into the network's
+        buffers); layers that contain layers hand them on here."""
 
     @property
     def penalty_obj(self) -> penalties.Penalty:
@@ -104,6 +115,15 @@ def _flat_features(layer: Layer, input_shape: Shape) -> int:
         raise layer.error(f"needs a flat vector of features but gets {shape_text(input_shape)}; "
                           "add a Flatten layer before it")
     return input_shape[0]
+
+
+def image_input(layer: Layer, input_shape: Shape) -> tuple[int, int, int]:
+    """(channels, height, width), or a ShapeError naming the layer."""
+    if len(input_shape) != 3:
+        raise layer.error(f"needs an image input (channels×height×width) but gets "
+                          f"{shape_text(input_shape)}; add a Reshape layer before it")
+    c, h, w = input_shape
+    return c, h, w
 
 
 class _Activated(Layer):
@@ -168,27 +188,15 @@ def _check_rate(field: str, value: float) -> float:
     return float(check_number(field, value, 0.0, 1.0))
 
 
-@registry.register("dense")
-class Dense(_Activated):
-    title = "Dense"
+class Weighted(Layer):
+    """A layer with a weight array (its kernel): initializers, a penalty, a max-norm."""
 
-    def __init__(self, units: int = 8, activation: Any = "tanh",
-                 weight_init: Any = "glorot_uniform", bias_init: Any = "zeros",
-                 penalty: Any = None, max_norm: float = 0.0, use_bias: bool = True) -> None:
-        super().__init__()
-        self.units = int(check_number("dense.units", units, 1, 100_000, integer=True))
-        self._set_activation(activation)
+    def _set_weight_settings(self, weight_init: Any, bias_init: Any, penalty: Any,
+                             max_norm: float) -> None:
         self.weight_init = initializers.get(weight_init).get_config()
         self.bias_init = initializers.get(bias_init).get_config()
-        self._penalty = penalties.get(penalty)
-        self.penalty = self._penalty.get_config()
-        self.max_norm = float(check_number("dense.max_norm", max_norm, 0.0))
-        self.use_bias = bool(use_bias)
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config["penalty"] = self._penalty.get_config()
-        return config
+        self.set_penalty(penalty)
+        self.max_norm = float(check_number(f"{self.name}.max_norm", max_norm, 0.0))
 
     @property
     def penalty_obj(self) -> penalties.Penalty:
@@ -201,6 +209,20 @@ class Dense(_Activated):
     @property
     def max_norm_value(self) -> float:
         return self.max_norm
+
+
+@registry.register("dense")
+class Dense(Weighted, _Activated):
+    title = "Dense"
+
+    def __init__(self, units: int = 8, activation: Any = "tanh",
+                 weight_init: Any = "glorot_uniform", bias_init: Any = "zeros",
+                 penalty: Any = None, max_norm: float = 0.0, use_bias: bool = True) -> None:
+        super().__init__()
+        self.units = int(check_number("dense.units", units, 1, 100_000, integer=True))
+        self._set_activation(activation)
+        self._set_weight_settings(weight_init, bias_init, penalty, max_norm)
+        self.use_bias = bool(use_bias)
 
     def infer_shape(self, input_shape):
         _flat_features(self, input_shape)
@@ -351,7 +373,7 @@ class BatchNorm(Layer):
 
 
 @registry.register("maxout")
-class Maxout(Layer):
+class Maxout(Weighted):
     """Each unit is the maximum of `pieces` linear functions of the input (A1)."""
 
     title = "Maxout"
@@ -361,15 +383,7 @@ class Maxout(Layer):
         super().__init__()
         self.units = int(check_number("maxout.units", units, 1, 100_000, integer=True))
         self.pieces = int(check_number("maxout.pieces", pieces, 1, 16, integer=True))
-        self.weight_init = initializers.get(weight_init).get_config()
-        self.bias_init = initializers.get(bias_init).get_config()
-        self._penalty = penalties.get(penalty)
-        self.penalty = self._penalty.get_config()
-        self.max_norm = float(check_number("maxout.max_norm", max_norm, 0.0))
-
-    penalty_obj = Dense.penalty_obj
-    set_penalty = Dense.set_penalty
-    max_norm_value = Dense.max_norm_value
+        self._set_weight_settings(weight_init, bias_init, penalty, max_norm)
 
     def infer_shape(self, input_shape):
         _flat_features(self, input_shape)
@@ -423,3 +437,8 @@ def get(identifier: str | dict | Layer) -> Layer:
 
 def names() -> list[str]:
     return registry.names()
+
+
+# The image layers register themselves in the same registry; importing them here means any
+# user of the registry sees every layer type.
+from playground.core import image_layers  # noqa: E402, F401

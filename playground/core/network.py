@@ -53,6 +53,7 @@ def describe_stack(layer_configs: list[Any], input_shape: Shape) -> list[LayerSu
         if failed:
             out.append(LayerSummary(i, layer.label, (), 0))
             continue
+        layer.source_label = out[-1].label if out else "the input"
         try:
             specs = layer.param_specs(shape)
             new_shape = layer.infer_shape(shape)
@@ -85,6 +86,7 @@ class Network:
                 raise SpecError(f"layers[{i - 1}]: {exc}") from None
             layer.index = i
             layer.input_shape = shape
+            layer.source_label = self.layers[-1].label if self.layers else "the input"
             specs_per_layer.append(layer.param_specs(shape))
             shape = layer.infer_shape(shape)
             layer.output_shape = shape
@@ -106,6 +108,7 @@ class Network:
         for layer in self.layers:
             for name, (bshape, value) in layer.buffer_specs(layer.input_shape).items():
                 layer.buffers[name] = np.full(bshape, value, dtype=self.dtype)
+            layer.bind()
         self.initialize(self.seed)
         self.dropout_rng = np.random.default_rng([self.seed, 1])
         self.refresh_segments()
@@ -134,15 +137,16 @@ class Network:
             seg_i[s, ko.S_ACTIVE] = 0 if layer.frozen else 1
             seg_i[s, ko.S_LAYER] = seg.layer
             if spec.is_kernel:
+                owner = spec.owner or layer
                 seg_i[s, ko.S_DECAY] = 1
                 seg_i[s, ko.S_UNITS] = spec.units
                 seg_i[s, ko.S_UNIT_LEN] = spec.unit_len
                 seg_i[s, ko.S_UNIT_STRIDE] = spec.unit_stride
                 seg_i[s, ko.S_ELEM_STRIDE] = spec.elem_stride
-                l1, l2 = layer.penalty_obj.rates
+                l1, l2 = owner.penalty_obj.rates
                 seg_f[s, ko.F_L1] = l1
                 seg_f[s, ko.F_L2] = l2
-                seg_f[s, ko.F_MAXNORM] = layer.max_norm_value
+                seg_f[s, ko.F_MAXNORM] = owner.max_norm_value
         self.seg_i = seg_i
         self.seg_f = seg_f
         self.seg_gsq = np.zeros(n, dtype=np.float64)
@@ -183,6 +187,28 @@ class Network:
         for layer in self.layers[:upto]:
             a = layer.forward(a, training, self.dropout_rng, dropout)
         return a
+
+    def forward_all(self, x: np.ndarray) -> list[np.ndarray]:
+        """Inference outputs of every layer, in order, for a batch (feature maps, C2–C3)."""
+        a = np.ascontiguousarray(x, dtype=self.dtype)
+        outputs = []
+        for layer in self.layers:
+            a = layer.forward(a, False, self.dropout_rng, False)
+            outputs.append(a.copy())
+        return outputs
+
+    def input_gradient(self, x: np.ndarray, upto: int, grad_at_output: np.ndarray) -> np.ndarray:
+        """d (grad_at_output · output of layer `upto`, 1-based) / d input, in inference mode.
+        The parameter gradients that backpropagation writes on the way are put back."""
+        saved = self.grad.copy()
+        a = np.ascontiguousarray(x, dtype=self.dtype)
+        for layer in self.layers[:upto]:
+            a = layer.forward(a, False, self.dropout_rng, False)
+        g = np.asarray(grad_at_output, dtype=self.dtype).reshape(a.shape)
+        for layer in reversed(self.layers[:upto]):
+            g = layer.backward(g, need_dx=True)
+        self.grad[...] = saved
+        return g
 
     def backward(self, grad_out: np.ndarray) -> None:
         """Backpropagate d loss / d output (or d loss / d logits for a fused output) into grad."""

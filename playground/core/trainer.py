@@ -116,7 +116,7 @@ class Trainer:
     def __init__(self, network: Network, loss: Any, optimizer: Any, split: Split,
                  batch_size: int = 32, schedule: Any = None, seed: int = 0,
                  class_weights: list[float] | None = None,
-                 early_stopping: EarlyStopping | None = None) -> None:
+                 early_stopping: EarlyStopping | None = None, input_noise: float = 0.0) -> None:
         self.network = network
         self.loss = loss_registry.get(loss)
         self.optimizer = optimizer_registry.get(optimizer)
@@ -124,6 +124,8 @@ class Trainer:
         self.split = split
         self.seed = int(seed)
         self.early_stopping = early_stopping
+        #: std of Gaussian noise added to training inputs per batch (denoising, E3)
+        self.input_noise = float(check_number("input_noise", input_noise, 0.0))
         self.classification = split.train.classification
         self._check_output()
         self.class_weights = self._check_class_weights(class_weights)
@@ -199,6 +201,8 @@ class Trainer:
 
     def _fusable(self) -> bool:
         """Plain dense stacks small enough that one fused kernel beats BLAS calls."""
+        if self.input_noise > 0:
+            return False
         last = len(self.network.layers) - 1
         for i, layer in enumerate(self.network.layers):
             if type(layer) is not Dense or layer.params["weight"].size >= BLAS_MIN_WEIGHTS:
@@ -216,6 +220,7 @@ class Trainer:
         self.step_count = 0
         self.epoch = 0  # completed epochs
         self.shuffle_rng = np.random.default_rng([self.seed, 2])
+        self.noise_rng = np.random.default_rng([self.seed, 4])
         self._order = np.arange(0)
         self._pos = 0  # samples of the current epoch already used
         self._epoch_loss = 0.0
@@ -423,6 +428,8 @@ class Trainer:
         for j in range(len(starts) - 1):
             idx = self._order[starts[j]:starts[j + 1]]
             xb, yb, sw = d.X[idx], d.Y[idx], d.SW[idx]
+            if self.input_noise > 0:
+                xb = xb + self.noise_rng.normal(0.0, self.input_noise, xb.shape).astype(xb.dtype)
             out = net.forward(xb, training=True)
             out2 = out.reshape(len(idx), -1)
             z2 = self._logits(out2)

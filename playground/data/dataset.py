@@ -21,7 +21,9 @@ class Dataset:
 
     @property
     def classification(self) -> bool:
-        return self.labels is not None
+        """Labels are the targets; with values present (regression, or an autoencoder's own
+        inputs) labels only colour the points."""
+        return self.labels is not None and self.values is None
 
     @property
     def classes(self) -> int:

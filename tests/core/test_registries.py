@@ -79,6 +79,28 @@ NON_DEFAULT: dict[tuple[str, str], dict] = {
                            "weight_init": {"name": "uniform", "low": -0.3, "high": 0.7},
                            "bias_init": {"name": "constant", "value": 0.5},
                            "penalty": {"name": "l2", "rate": 0.03}, "max_norm": 3.0},
+    ("layers", "conv2d"): {"filters": 4, "kernel_size": [3, 5], "stride": 2, "padding": "same",
+                           "activation": {"name": "tanh"},
+                           "weight_init": {"name": "glorot_normal"},
+                           "bias_init": {"name": "constant", "value": 0.5},
+                           "penalty": {"name": "l2", "rate": 0.03}, "max_norm": 3.0,
+                           "use_bias": False},
+    ("layers", "conv2d_transpose"): {"filters": 4, "kernel_size": 4, "stride": [2, 1],
+                                     "padding": 1, "output_padding": [1, 0],
+                                     "activation": {"name": "sigmoid"},
+                                     "weight_init": {"name": "glorot_normal"},
+                                     "bias_init": {"name": "constant", "value": 0.5},
+                                     "penalty": {"name": "l1", "rate": 0.02}, "max_norm": 2.0,
+                                     "use_bias": False},
+    ("layers", "maxpool2d"): {"size": 3, "stride": [1, 2]},
+    ("layers", "avgpool2d"): {"size": [2, 3], "stride": 1},
+    ("layers", "reshape"): {"shape": [2, 4, 4]},
+    ("layers", "upsample2d"): {"factor": [2, 3]},
+    ("layers", "spatial_dropout"): {"rate": 0.4},
+    ("layers", "residual"): {"layers": [
+        {"name": "dense", "units": 5, "activation": {"name": "relu"},
+         "weight_init": {"name": "glorot_uniform"}, "bias_init": {"name": "zeros"},
+         "penalty": {"name": "none"}, "max_norm": 0.0, "use_bias": True}]},
 }
 
 
@@ -87,8 +109,11 @@ def _json_round_trip(config: dict) -> dict:
 
 
 def _is_plain(value) -> bool:
+    """JSON-shaped: dicts with string keys, lists, and scalars."""
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
     return value is None or type(value) in (str, int, float, bool)
 
 

@@ -1,0 +1,525 @@
+"""Layers for images (batch first, N×C×H×W): convolution, transposed convolution, pooling,
+reshaping, upsampling, spatial dropout and residual blocks (C1–C6, S1, E1–E3)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from playground.core import initializers
+from playground.core import layers as layer_registry
+from playground.core.errors import SpecError, check_number
+from playground.core.layers import (
+    Dense,
+    Layer,
+    ParamSpec,
+    Shape,
+    Weighted,
+    _Activated,
+    image_input,
+    registry,
+    shape_text,
+)
+from playground.kernels import conv as kc
+
+Padding = str | int
+
+
+def _pair(field: str, value: Any, low: int = 1) -> tuple[int, int]:
+    """An int or a [height, width] pair of ints."""
+    if isinstance(value, list | tuple):
+        if len(value) != 2:
+            raise SpecError(f"{field}: expected one number or [height, width], got {value!r}")
+        a, b = value
+    else:
+        a = b = value
+    return (int(check_number(field, a, low, 1024, integer=True)),
+            int(check_number(field, b, low, 1024, integer=True)))
+
+
+def _padding(field: str, value: Any) -> Padding:
+    if value in ("valid", "same"):
+        return value
+    if isinstance(value, str):
+        raise SpecError(f"{field}: use \"valid\", \"same\" or a number of pixels, got {value!r}")
+    return int(check_number(field, value, 0, 1024, integer=True))
+
+
+def _plain(value: tuple[int, int]) -> int | list[int]:
+    """Configs show a square size as one number."""
+    return value[0] if value[0] == value[1] else list(value)
+
+
+def conv_geometry(layer: Layer, size: tuple[int, int], kernel: tuple[int, int],
+                  stride: tuple[int, int], padding: Padding) -> tuple[int, int, int, int]:
+    """(out_h, out_w, pad_top, pad_left) by (N − F + 2P) / S + 1, rounded down; a kernel that
+    does not fit is an error naming the layer, the kernel and the input it got."""
+    out, pads = [], []
+    for n, f, s in zip(size, kernel, stride, strict=True):
+        if padding == "same":
+            o = -(-n // s)
+            total = max((o - 1) * s + f - n, 0)
+            p0 = total // 2
+        else:
+            p = 0 if padding == "valid" else int(padding)
+            if n + 2 * p < f:
+                source = layer.source_label
+                where = "the input" if source == "the input" else f"the input left by {source}"
+                extra = f" even with padding {p}" if p else ""
+                raise layer.error(f"a {kernel[0]}×{kernel[1]} kernel does not fit the "
+                                  f"{size[0]}×{size[1]} {where[4:]}{extra}")
+            o = (n + 2 * p - f) // s + 1
+            p0 = p
+        out.append(o)
+        pads.append(p0)
+    return out[0], out[1], pads[0], pads[1]
+
+
+class _ConvBase(Weighted, _Activated):
+    def _setup(self, filters, kernel_size, stride, padding, activation, weight_init, bias_init,
+               penalty, max_norm, use_bias) -> None:
+        self.filters = int(check_number(f"{self.name}.filters", filters, 1, 4096, integer=True))
+        self._kernel = _pair(f"{self.name}.kernel_size", kernel_size)
+        self._stride = _pair(f"{self.name}.stride", stride)
+        self.kernel_size = _plain(self._kernel)
+        self.stride = _plain(self._stride)
+        self.padding = _padding(f"{self.name}.padding", padding)
+        self._set_activation(activation)
+        self._set_weight_settings(weight_init, bias_init, penalty, max_norm)
+        self.use_bias = bool(use_bias)
+
+    def _add_bias(self, out: np.ndarray) -> None:
+        if self.use_bias:
+            out += self.params["bias"].reshape(1, -1, 1)
+
+    def _bias_grad(self, dz: np.ndarray) -> None:
+        if self.use_bias:
+            self.grads["bias"][...] = dz.sum(axis=(0, 2))
+
+
+@registry.register("conv2d")
+class Conv2D(_ConvBase):
+    """Each of `filters` kernels slides over all input channels: out = W * x + b (C1, C2)."""
+
+    title = "Conv2D"
+
+    def __init__(self, filters: int = 8, kernel_size: Any = 3, stride: Any = 1,
+                 padding: Padding = "valid", activation: Any = "relu",
+                 weight_init: Any = "he_uniform", bias_init: Any = "zeros", penalty: Any = None,
+                 max_norm: float = 0.0, use_bias: bool = True) -> None:
+        super().__init__()
+        self._setup(filters, kernel_size, stride, padding, activation, weight_init, bias_init,
+                    penalty, max_norm, use_bias)
+
+    def _geometry(self, input_shape: Shape) -> tuple[int, int, int, int, int]:
+        c, h, w = image_input(self, input_shape)
+        oh, ow, ph, pw = conv_geometry(self, (h, w), self._kernel, self._stride, self.padding)
+        return c, oh, ow, ph, pw
+
+    def infer_shape(self, input_shape):
+        _, oh, ow, _, _ = self._geometry(input_shape)
+        return (self.filters, oh, ow)
+
+    def param_specs(self, input_shape):
+        c, *_ = self._geometry(input_shape)
+        kh, kw = self._kernel
+        per_unit = c * kh * kw
+        specs = [ParamSpec("weight", (self.filters, c, kh, kw),
+                           initializers.get(self.weight_init), per_unit, self.filters * kh * kw,
+                           is_kernel=True, units=self.filters, unit_len=per_unit,
+                           unit_stride=per_unit, elem_stride=1)]
+        if self.use_bias:
+            specs.append(ParamSpec("bias", (self.filters,), initializers.get(self.bias_init),
+                                   per_unit, self.filters))
+        return specs + self._slope_specs(self.filters)
+
+    def forward(self, x, training, rng, dropout):
+        c, oh, ow, ph, pw = self._geometry(self.input_shape)
+        kh, kw = self._kernel
+        sh, sw = self._stride
+        n = x.shape[0]
+        cols = np.empty((c * kh * kw, n * oh * ow), dtype=x.dtype)
+        kc.im2col(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, oh, ow, cols)
+        self.cols = cols
+        z2 = self.params["weight"].reshape(self.filters, -1) @ cols  # one product, whole batch
+        z = np.empty((n, self.filters, oh * ow), dtype=x.dtype)
+        kc.channel_major_to_batch(z2, z)
+        self._add_bias(z)
+        return self._activate(z.reshape(n, self.filters, oh, ow))
+
+    def backward(self, dy, need_dx):
+        dz = np.ascontiguousarray(self._activation_grad(dy))
+        n = dz.shape[0]
+        dz = dz.reshape(n, self.filters, -1)
+        dz2 = np.empty((self.filters, dz.shape[0] * dz.shape[2]), dtype=dz.dtype)
+        kc.batch_to_channel_major(dz, dz2)
+        w = self.params["weight"].reshape(self.filters, -1)
+        np.matmul(dz2, self.cols.T, out=self.grads["weight"].reshape(self.filters, -1))
+        self._bias_grad(dz)
+        if not need_dx:
+            return None
+        _c, oh, ow, ph, pw = self._geometry(self.input_shape)
+        kh, kw = self._kernel
+        sh, sw = self._stride
+        dx = np.empty((n, *self.input_shape), dtype=dz.dtype)
+        kc.col2im(w.T @ dz2, kh, kw, sh, sw, ph, pw, oh, ow, dx)
+        return dx
+
+
+@registry.register("conv2d_transpose")
+class Conv2DTranspose(_ConvBase):
+    """The adjoint of Conv2D: each input pixel stamps a kernel onto a larger output (decoders).
+    Output size (N − 1)·S + F − 2P + output_padding; "same" gives N·S. output_padding (< S)
+    adds the rows a strided convolution skipped, to get back to its exact input size."""
+
+    title = "Conv2DTranspose"
+
+    def __init__(self, filters: int = 8, kernel_size: Any = 2, stride: Any = 2,
+                 padding: Padding = "valid", output_padding: Any = 0, activation: Any = "relu",
+                 weight_init: Any = "he_uniform", bias_init: Any = "zeros", penalty: Any = None,
+                 max_norm: float = 0.0, use_bias: bool = True) -> None:
+        super().__init__()
+        self._setup(filters, kernel_size, stride, padding, activation, weight_init, bias_init,
+                    penalty, max_norm, use_bias)
+        self._extra = _pair("conv2d_transpose.output_padding", output_padding, low=0)
+        self.output_padding = _plain(self._extra)
+        for extra, s in zip(self._extra, self._stride, strict=True):
+            if extra >= s:
+                raise SpecError(f"conv2d_transpose.output_padding: must be smaller than the "
+                                f"stride ({extra} >= {s})")
+
+    def _geometry(self, input_shape: Shape) -> tuple[int, int, int, int, int]:
+        c, h, w = image_input(self, input_shape)
+        out, pads = [], []
+        for n, f, s, extra in zip((h, w), self._kernel, self._stride, self._extra, strict=True):
+            if self.padding == "same":
+                if f < s:
+                    raise self.error(f"\"same\" padding needs a kernel at least as large as the "
+                                     f"stride ({f} < {s})")
+                total = f - s
+                p0 = total // 2
+            else:
+                p0 = 0 if self.padding == "valid" else int(self.padding)
+                total = 2 * p0
+            o = (n - 1) * s + f - total + extra
+            if o < 1:
+                raise self.error(f"padding {p0} leaves no output from the {h}×{w} input")
+            out.append(o)
+            pads.append(p0)
+        return c, out[0], out[1], pads[0], pads[1]
+
+    def infer_shape(self, input_shape):
+        _, oh, ow, _, _ = self._geometry(input_shape)
+        return (self.filters, oh, ow)
+
+    def param_specs(self, input_shape):
+        c, *_ = self._geometry(input_shape)
+        kh, kw = self._kernel
+        per_unit = self.filters * kh * kw
+        specs = [ParamSpec("weight", (c, self.filters, kh, kw),
+                           initializers.get(self.weight_init), c * kh * kw, per_unit,
+                           is_kernel=True, units=c, unit_len=per_unit, unit_stride=per_unit,
+                           elem_stride=1)]
+        if self.use_bias:
+            specs.append(ParamSpec("bias", (self.filters,), initializers.get(self.bias_init),
+                                   c * kh * kw, self.filters))
+        return specs + self._slope_specs(self.filters)
+
+    def forward(self, x, training, rng, dropout):
+        c, oh, ow, ph, pw = self._geometry(self.input_shape)
+        kh, kw = self._kernel
+        sh, sw = self._stride
+        n, _, h, w = x.shape
+        x2 = np.empty((c, n * h * w), dtype=x.dtype)
+        kc.batch_to_channel_major(np.ascontiguousarray(x).reshape(n, c, h * w), x2)
+        self.x2 = x2
+        cols = self.params["weight"].reshape(c, -1).T @ x2
+        out = np.empty((n, self.filters, oh, ow), dtype=x.dtype)
+        kc.col2im(cols, kh, kw, sh, sw, ph, pw, h, w, out)
+        self._add_bias(out.reshape(n, self.filters, -1))
+        return self._activate(out)
+
+    def backward(self, dy, need_dx):
+        dz = np.ascontiguousarray(self._activation_grad(dy))
+        c, _oh, _ow, ph, pw = self._geometry(self.input_shape)
+        kh, kw = self._kernel
+        sh, sw = self._stride
+        n = dz.shape[0]
+        _, h, w = self.input_shape
+        dcols = np.empty((self.filters * kh * kw, n * h * w), dtype=dz.dtype)
+        kc.im2col(dz, kh, kw, sh, sw, ph, pw, h, w, dcols)
+        np.matmul(self.x2, dcols.T, out=self.grads["weight"].reshape(c, -1))
+        self._bias_grad(dz.reshape(n, self.filters, -1))
+        if not need_dx:
+            return None
+        dx2 = self.params["weight"].reshape(c, -1) @ dcols
+        dx = np.empty((n, c, h * w), dtype=dz.dtype)
+        kc.channel_major_to_batch(dx2, dx)
+        return dx.reshape(n, *self.input_shape)
+
+
+class _Pool(Layer):
+    def __init__(self, size: Any = 2, stride: Any = None) -> None:
+        super().__init__()
+        self._size = _pair(f"{self.name}.size", size)
+        self._stride = self._size if stride is None else _pair(f"{self.name}.stride", stride)
+        self.size = _plain(self._size)
+        self.stride = None if stride is None else _plain(self._stride)
+
+    def infer_shape(self, input_shape):
+        c, h, w = image_input(self, input_shape)
+        oh, ow, _, _ = conv_geometry(self, (h, w), self._size, self._stride, "valid")
+        return (c, oh, ow)
+
+
+@registry.register("maxpool2d")
+class MaxPool2D(_Pool):
+    """The largest value of each window (C3); the gradient goes to that position."""
+
+    title = "MaxPool2D"
+
+    def forward(self, x, training, rng, dropout):
+        out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
+        self.arg = np.empty(out.shape, dtype=np.int64)
+        kc.max_pool_forward(np.ascontiguousarray(x), *self._size, *self._stride, out, self.arg)
+        return out
+
+    def backward(self, dy, need_dx):
+        dx = np.empty((dy.shape[0], *self.input_shape), dtype=dy.dtype)
+        kc.max_pool_backward(np.ascontiguousarray(dy), self.arg, dx)
+        return dx
+
+
+@registry.register("avgpool2d")
+class AvgPool2D(_Pool):
+    """The mean of each window (C3)."""
+
+    title = "AvgPool2D"
+
+    def forward(self, x, training, rng, dropout):
+        out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
+        kc.avg_pool_forward(np.ascontiguousarray(x), *self._size, *self._stride, out)
+        return out
+
+    def backward(self, dy, need_dx):
+        dx = np.empty((dy.shape[0], *self.input_shape), dtype=dy.dtype)
+        kc.avg_pool_backward(np.ascontiguousarray(dy), *self._size, *self._stride, dx)
+        return dx
+
+
+@registry.register("global_avgpool")
+class GlobalAveragePool(Layer):
+    """Each channel's mean: C×H×W → C."""
+
+    title = "GlobalAvgPool"
+
+    def infer_shape(self, input_shape):
+        c, _, _ = image_input(self, input_shape)
+        return (c,)
+
+    def forward(self, x, training, rng, dropout):
+        return x.mean(axis=(2, 3))
+
+    def backward(self, dy, need_dx):
+        _, h, w = self.input_shape
+        return np.broadcast_to((dy / (h * w))[:, :, None, None],
+                               (dy.shape[0], *self.input_shape)).copy()
+
+
+@registry.register("reshape")
+class Reshape(Layer):
+    """A vector back to channels×height×width (for decoders), or any same-size shape."""
+
+    title = "Reshape"
+
+    def __init__(self, shape: Any = (1, 28, 28)) -> None:
+        super().__init__()
+        if not isinstance(shape, list | tuple) or not shape:
+            raise SpecError(f"reshape.shape: expected a list like [channels, height, width], "
+                            f"got {shape!r}")
+        self.shape = [int(check_number("reshape.shape", s, 1, 1 << 20, integer=True))
+                      for s in shape]
+
+    def infer_shape(self, input_shape):
+        if math.prod(input_shape) != math.prod(self.shape):
+            raise self.error(f"cannot reshape {shape_text(input_shape)} "
+                             f"({math.prod(input_shape)} values) to {shape_text(self.shape)} "
+                             f"({math.prod(self.shape)} values)")
+        return tuple(self.shape)
+
+    def forward(self, x, training, rng, dropout):
+        return x.reshape(x.shape[0], *self.shape)
+
+    def backward(self, dy, need_dx):
+        return dy.reshape(dy.shape[0], *self.input_shape)
+
+
+@registry.register("upsample2d")
+class Upsample2D(Layer):
+    """Nearest-neighbour upsampling: every pixel becomes a factor×factor block."""
+
+    title = "Upsample2D"
+
+    def __init__(self, factor: Any = 2) -> None:
+        super().__init__()
+        self._factor = _pair("upsample2d.factor", factor)
+        self.factor = _plain(self._factor)
+
+    def infer_shape(self, input_shape):
+        c, h, w = image_input(self, input_shape)
+        return (c, h * self._factor[0], w * self._factor[1])
+
+    def forward(self, x, training, rng, dropout):
+        out = np.empty((x.shape[0], *self.output_shape), dtype=x.dtype)
+        kc.upsample_nearest_forward(np.ascontiguousarray(x), *self._factor, out)
+        return out
+
+    def backward(self, dy, need_dx):
+        dx = np.empty((dy.shape[0], *self.input_shape), dtype=dy.dtype)
+        kc.upsample_nearest_backward(np.ascontiguousarray(dy), *self._factor, dx)
+        return dx
+
+
+@registry.register("spatial_dropout")
+class SpatialDropout(Layer):
+    """Drops whole channels (feature maps) in training, scaling the rest; identity otherwise."""
+
+    title = "SpatialDropout"
+
+    def __init__(self, rate: float = 0.2) -> None:
+        super().__init__()
+        self.rate = float(check_number("spatial_dropout.rate", rate, 0.0, 0.95))
+
+    def infer_shape(self, input_shape):
+        image_input(self, input_shape)
+        return input_shape
+
+    def forward(self, x, training, rng, dropout):
+        if not dropout or self.rate == 0.0:
+            self.mask = None
+            return x
+        keep = 1.0 - self.rate
+        kept = rng.random((x.shape[0], x.shape[1], 1, 1), dtype=x.dtype) < keep
+        self.mask = kept.astype(x.dtype) / x.dtype.type(keep)
+        return x * self.mask
+
+    def backward(self, dy, need_dx):
+        return dy if self.mask is None else dy * self.mask
+
+
+@registry.register("residual")
+class Residual(Layer):
+    """A sub-stack whose output is added to its input (S1). When the shapes differ the input
+    goes through a learned 1×1 projection (a strided 1×1 convolution for images, a linear dense
+    layer for vectors)."""
+
+    title = "Residual"
+
+    def __init__(self, layers: Any = ()) -> None:
+        super().__init__()
+        if not isinstance(layers, list | tuple):
+            raise SpecError(f"residual.layers: expected a list of layers, got {layers!r}")
+        self.children: list[Layer] = []
+        for i, config in enumerate(layers, start=1):
+            try:
+                child = layer_registry.get(config)
+            except SpecError as exc:
+                raise SpecError(f"residual.layers[{i - 1}]: {exc}") from None
+            child.index = i
+            self.children.append(child)
+        self.layers = [child.get_config() for child in self.children]
+        self.projection: Layer | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "layers": [child.get_config() for child in self.children]}
+
+    def _plan(self, input_shape: Shape) -> Shape:
+        """Walk the children (naming them after this block) and choose the projection."""
+        shape = input_shape
+        previous = self.source_label
+        for child in self.children:
+            child.parent_label = self.label
+            child.source_label = previous
+            child.input_shape = shape
+            shape = child.infer_shape(shape)
+            child.output_shape = shape
+            previous = child.label
+        self.projection = None
+        if shape != input_shape:
+            self.projection = self._make_projection(input_shape, shape)
+        return shape
+
+    def _make_projection(self, input_shape: Shape, shape: Shape) -> Layer:
+        if len(input_shape) == 3 and len(shape) == 3:
+            (_, h, w), (c, oh, ow) = input_shape, shape
+            stride = (-(-h // oh), -(-w // ow))
+            projection: Layer = Conv2D(c, 1, list(stride), "valid", "linear", "glorot_uniform")
+        elif len(input_shape) == 1 and len(shape) == 1:
+            projection = Dense(shape[0], "linear")
+        else:
+            raise self.error(f"the block turns {shape_text(input_shape)} into "
+                             f"{shape_text(shape)}; its input cannot be added to that")
+        projection.parent_label = self.label
+        projection.title = "projection"
+        projection.input_shape = input_shape
+        got = projection.infer_shape(input_shape)
+        if got != shape:
+            raise self.error(f"the block turns {shape_text(input_shape)} into "
+                             f"{shape_text(shape)}; a 1×1 projection of its input gives "
+                             f"{shape_text(got)}, which cannot be added")
+        projection.output_shape = got
+        return projection
+
+    def _members(self) -> list[tuple[str, Layer]]:
+        members = [(str(child.index), child) for child in self.children]
+        if self.projection is not None:
+            members.append(("projection", self.projection))
+        return members
+
+    def infer_shape(self, input_shape):
+        return self._plan(input_shape)
+
+    def param_specs(self, input_shape):
+        self._plan(input_shape)
+        specs = []
+        for prefix, member in self._members():
+            for spec in member.param_specs(member.input_shape):
+                spec.name = f"{prefix}.{spec.name}"
+                spec.owner = spec.owner or member
+                specs.append(spec)
+        return specs
+
+    def buffer_specs(self, input_shape):
+        self._plan(input_shape)
+        return {f"{prefix}.{name}": value for prefix, member in self._members()
+                for name, value in member.buffer_specs(member.input_shape).items()}
+
+    def bind(self) -> None:
+        for prefix, member in self._members():
+            head = prefix + "."
+            for source, target in ((self.params, member.params), (self.grads, member.grads),
+                                   (self.buffers, member.buffers)):
+                for name, value in source.items():
+                    if name.startswith(head):
+                        target[name[len(head):]] = value
+            member.frozen = self.frozen
+            member.bind()
+
+    def forward(self, x, training, rng, dropout):
+        a = x
+        for child in self.children:
+            child.frozen = self.frozen
+            a = child.forward(a, training, rng, dropout)
+        skip = x if self.projection is None else self.projection.forward(x, training, rng,
+                                                                           dropout)
+        return a + skip
+
+    def backward(self, dy, need_dx):
+        g = dy
+        for child in reversed(self.children):
+            g = child.backward(g, need_dx=True)
+        if self.projection is None:
+            return g + dy
+        return g + self.projection.backward(dy, need_dx=True)

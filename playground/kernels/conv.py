@@ -1,0 +1,214 @@
+"""Image kernels on N×C×H×W arrays: im2col / col2im for convolutions, pooling, upsampling.
+
+Padding is given as the top and left amounts; bottom and right follow from the output size
+(they differ from top and left for "same" padding with an even total).
+"""
+
+from numba import njit
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, cols):
+    """cols[(c, i, j), n*oh*ow + y*ow + x] = x[n, c, y*sh + i - ph, x*sw + j - pw], zero outside.
+
+    Rows are (channel, kernel row, kernel column), columns run over the whole batch, so one
+    matrix product serves all samples: a convolution is W (F, C·kh·kw) @ cols.
+    """
+    n_, c_, h, w = x.shape
+    per = oh * ow
+    for c in range(c_):
+        for i in range(kh):
+            for j in range(kw):
+                dst_row = cols[(c * kh + i) * kw + j]
+                for n in range(n_):
+                    for y in range(oh):
+                        yy = y * sh + i - ph
+                        dst = dst_row[n * per + y * ow:n * per + (y + 1) * ow]
+                        if yy < 0 or yy >= h:
+                            dst[:] = 0.0
+                            continue
+                        src = x[n, c, yy]
+                        if sw == 1 and j - pw >= 0 and ow - 1 + j - pw < w:
+                            for xo in range(ow):
+                                dst[xo] = src[xo + j - pw]
+                        else:
+                            for xo in range(ow):
+                                xx = xo * sw + j - pw
+                                dst[xo] = src[xx] if 0 <= xx < w else 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def col2im(cols, kh, kw, sh, sw, ph, pw, oh, ow, x):
+    """The adjoint of im2col: x[n, c, y*sh + i - ph, x*sw + j - pw] += cols[...] (x zeroed)."""
+    n_, c_, h, w = x.shape
+    per = oh * ow
+    x[...] = 0.0
+    for c in range(c_):
+        for i in range(kh):
+            for j in range(kw):
+                src_row = cols[(c * kh + i) * kw + j]
+                for n in range(n_):
+                    for y in range(oh):
+                        yy = y * sh + i - ph
+                        if yy < 0 or yy >= h:
+                            continue
+                        src = src_row[n * per + y * ow:n * per + (y + 1) * ow]
+                        dst = x[n, c, yy]
+                        if sw == 1 and j - pw >= 0 and ow - 1 + j - pw < w:
+                            for xo in range(ow):
+                                dst[xo + j - pw] += src[xo]
+                        else:
+                            for xo in range(ow):
+                                xx = xo * sw + j - pw
+                                if 0 <= xx < w:
+                                    dst[xx] += src[xo]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def batch_to_channel_major(a, out):
+    """(N, C, P) -> (C, N*P): the layout matrix products over the whole batch want."""
+    n_, c_, p_ = a.shape
+    for c in range(c_):
+        for n in range(n_):
+            out[c, n * p_:(n + 1) * p_] = a[n, c]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def channel_major_to_batch(a, out):
+    """(C, N*P) -> (N, C, P)."""
+    n_, c_, p_ = out.shape
+    for c in range(c_):
+        for n in range(n_):
+            out[n, c] = a[c, n * p_:(n + 1) * p_]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _max_pool_2x2(x, out, arg):
+    """The common case, unrolled: the first maximum of each 2×2 window wins, NaN wins."""
+    n_, c_, _h, w = x.shape
+    oh, ow = out.shape[2], out.shape[3]
+    for n in range(n_):
+        for c in range(c_):
+            plane = x[n, c]
+            for y in range(oh):
+                top = plane[2 * y]
+                bottom = plane[2 * y + 1]
+                o = out[n, c, y]
+                g = arg[n, c, y]
+                for xo in range(ow):
+                    x0 = 2 * xo
+                    best = top[x0]
+                    where = 2 * y * w + x0
+                    v = top[x0 + 1]
+                    if v > best or v != v:
+                        best = v
+                        where = 2 * y * w + x0 + 1
+                    v = bottom[x0]
+                    if v > best or v != v:
+                        best = v
+                        where = (2 * y + 1) * w + x0
+                    v = bottom[x0 + 1]
+                    if v > best or v != v:
+                        best = v
+                        where = (2 * y + 1) * w + x0 + 1
+                    o[xo] = best
+                    g[xo] = where
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def max_pool_forward(x, kh, kw, sh, sw, out, arg):
+    """out = max over each window; arg = flat index (in H×W) of the first maximum."""
+    n_, c_, _h, w = x.shape
+    oh, ow = out.shape[2], out.shape[3]
+    if kh == 2 and kw == 2 and sh == 2 and sw == 2:
+        _max_pool_2x2(x, out, arg)
+        return
+    for n in range(n_):
+        for c in range(c_):
+            plane = x[n, c]
+            for y in range(oh):
+                for xo in range(ow):
+                    y0 = y * sh
+                    x0 = xo * sw
+                    best = plane[y0, x0]
+                    where = y0 * w + x0
+                    for i in range(kh):
+                        for j in range(kw):
+                            v = plane[y0 + i, x0 + j]
+                            if v > best or v != v:  # NaN wins, so it is not hidden
+                                best = v
+                                where = (y0 + i) * w + x0 + j
+                    out[n, c, y, xo] = best
+                    arg[n, c, y, xo] = where
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def max_pool_backward(dout, arg, dx):
+    """Each window's gradient goes to its (first) maximum; dx is zeroed first."""
+    n_, c_, _h, _w = dx.shape
+    dx[...] = 0.0
+    oh, ow = dout.shape[2], dout.shape[3]
+    for n in range(n_):
+        for c in range(c_):
+            flat = dx[n, c].reshape(-1)
+            for y in range(oh):
+                for xo in range(ow):
+                    flat[arg[n, c, y, xo]] += dout[n, c, y, xo]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def avg_pool_forward(x, kh, kw, sh, sw, out):
+    n_, c_, _h, _w = x.shape
+    oh, ow = out.shape[2], out.shape[3]
+    scale = 1.0 / (kh * kw)
+    for n in range(n_):
+        for c in range(c_):
+            plane = x[n, c]
+            for y in range(oh):
+                for xo in range(ow):
+                    acc = 0.0
+                    for i in range(kh):
+                        for j in range(kw):
+                            acc += plane[y * sh + i, xo * sw + j]
+                    out[n, c, y, xo] = acc * scale
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def avg_pool_backward(dout, kh, kw, sh, sw, dx):
+    n_, c_, _h, _w = dx.shape
+    dx[...] = 0.0
+    oh, ow = dout.shape[2], dout.shape[3]
+    scale = 1.0 / (kh * kw)
+    for n in range(n_):
+        for c in range(c_):
+            for y in range(oh):
+                for xo in range(ow):
+                    g = dout[n, c, y, xo] * scale
+                    for i in range(kh):
+                        for j in range(kw):
+                            dx[n, c, y * sh + i, xo * sw + j] += g
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def upsample_nearest_forward(x, fy, fx, out):
+    n_, c_, h, w = x.shape
+    for n in range(n_):
+        for c in range(c_):
+            for y in range(h * fy):
+                src = x[n, c, y // fy]
+                dst = out[n, c, y]
+                for xo in range(w * fx):
+                    dst[xo] = src[xo // fx]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def upsample_nearest_backward(dout, fy, fx, dx):
+    n_, c_, h, w = dx.shape
+    dx[...] = 0.0
+    for n in range(n_):
+        for c in range(c_):
+            for y in range(h * fy):
+                src = dout[n, c, y]
+                dst = dx[n, c, y // fy]
+                for xo in range(w * fx):
+                    dst[xo // fx] += src[xo]
