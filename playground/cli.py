@@ -126,6 +126,39 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(quick=args.quick, as_json=args.json, threads=args.threads)
 
 
+def _sizes_text(entry: dict[str, Any]) -> str:
+    sizes = entry["sizes"]
+    if sizes is None:
+        return f"{entry['samples']:,} (any)"
+    if sizes["test"]:
+        return f"{sizes['train']:,} + {sizes['test']:,}"
+    return f"{sizes['train']:,}"
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from playground.data.catalog import list_datasets
+
+    entries = list_datasets()
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False))
+        return 0
+    print(f"{'name':<20}{'kind':<20}{'input':<10}{'classes':>8}  {'train + test':<16}licence")
+    for e in entries:
+        shape = "×".join(str(n) for n in e["input_shape"])
+        classes = str(e["classes"]) if e["classes"] else "-"
+        print(f"{e['name']:<20}{e['kind']:<20}{shape:<10}{classes:>8}  {_sizes_text(e):<16}"
+              f"{e['licence'] or '-'}")
+    print()
+    for e in entries:
+        if e["group"] in ("built-in", "installed") or e["source"] != "generated":
+            print(f"{e['name']}: {e['source']}")
+            if e["credit"]:
+                print(f"    {e['credit']} {e['licence']} ({e['url']})".rstrip())
+            if e.get("problem"):
+                print(f"    problem: {e['problem']}")
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from playground.ui.app import run
 
@@ -160,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=int, nargs="*", default=[1, 2],
                        help="thread counts to measure (default: 1 2)")
     bench.set_defaults(func=cmd_bench)
+    datasets = sub.add_parser("datasets", help="list the datasets, their sizes and sources",
+                              description="Every dataset: 2-D generators, built-in and generated "
+                                          "image sets, full sets found on this machine.")
+    datasets.add_argument("--json", action="store_true", help="print the list as JSON")
+    datasets.set_defaults(func=cmd_datasets)
     return parser
 
 

@@ -16,7 +16,7 @@ from playground.core import schedules as schedule_registry
 from playground.core.errors import PlaygroundError, SpecError, check_number
 from playground.core.network import Network
 from playground.core.trainer import EarlyStopping, Trainer
-from playground.data.dataset import Dataset, split_dataset
+from playground.data.dataset import Dataset, Split, split_dataset
 from playground.data.datasets import load_dataset
 
 FORMAT = "neural-playground/experiment"
@@ -137,10 +137,10 @@ class Experiment:
     def build(self, weights: str | Path | None = None) -> Trainer:
         """The dataset, split, network and trainer this document describes."""
         data = load_dataset(self.dataset)
+        split = split_keeping_official_test(data, self.seed, self.split)
         if self.target == "input":
-            flat = data.X.reshape(len(data), -1).astype(DTYPES[self.dtype])
-            data = Dataset(data.name, data.X, data.labels, flat, list(data.class_names))
-        split = split_dataset(data, seed=self.seed, **self.split)
+            split = Split(*(reconstruction_targets(part) for part in
+                            (split.train, split.validation, split.test)))
         network = Network(self.layers, data.input_shape, seed=self.seed,
                           dtype=DTYPES[self.dtype])
         if weights is not None:
@@ -149,6 +149,29 @@ class Experiment:
         return Trainer(network, self.loss, self.optimizer, split, batch_size=self.batch_size,
                        schedule=self.schedule, seed=self.seed, class_weights=self.class_weights,
                        early_stopping=stopping, input_noise=self.input_noise)
+
+
+def split_keeping_official_test(data: Dataset, seed: int, fractions: dict[str, float]) -> Split:
+    """Train / validation / test parts. A set with an official test part (MNIST and
+    Fashion-MNIST) keeps it as the test part, so results compare with published ones; the
+    train and validation fractions then divide the rest."""
+    test_index = getattr(data, "test_index", None)
+    if test_index is None:
+        return split_dataset(data, seed=seed, **fractions)
+    train = float(fractions.get("train", 0.7))
+    validation = float(fractions.get("validation", 0.2))
+    if train <= 0 or validation < 0:
+        raise SpecError("split: train must be > 0 and validation >= 0")
+    rest = data.subset(data.train_index)
+    inner = split_dataset(rest, train / (train + validation), validation / (train + validation),
+                          0.0, seed=seed)
+    return Split(inner.train, inner.validation, data.subset(test_index))
+
+
+def reconstruction_targets(part: Dataset) -> Dataset:
+    """An autoencoder's part: the targets are the inputs themselves; labels stay for colour."""
+    flat = part.X.reshape(len(part), -1)
+    return Dataset(part.name, part.X, part.labels, flat, list(part.class_names))
 
 
 def weights_path(path: str | Path) -> Path:

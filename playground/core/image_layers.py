@@ -22,6 +22,7 @@ from playground.core.layers import (
     registry,
     shape_text,
 )
+from playground.kernels import activations as ka
 from playground.kernels import conv as kc
 
 Padding = str | int
@@ -90,6 +91,39 @@ class _ConvBase(Weighted, _Activated):
         self._set_weight_settings(weight_init, bias_init, penalty, max_norm)
         self.use_bias = bool(use_bias)
 
+    def _finish_forward(self, z2: np.ndarray, shape: tuple[int, int, int, int]) -> np.ndarray:
+        """Channel-major product -> (N, F, H, W) with bias and activation, fused when the
+        activation is elementwise."""
+        fn = self._activation
+        if fn.code in (ka.PRELU, ka.SOFTMAX):
+            z = np.empty((shape[0], shape[1], shape[2] * shape[3]), dtype=z2.dtype)
+            kc.channel_major_to_batch(z2, z)
+            self._add_bias(z)
+            return self._activate(z.reshape(shape))
+        z = np.empty(shape, dtype=z2.dtype)
+        a = np.empty(shape, dtype=z2.dtype)
+        bias = self.params["bias"] if self.use_bias else z2[:, 0]
+        kc.conv_epilogue(z2, bias, self.use_bias, fn.code, fn.alpha_value,
+                         z.reshape(shape[0], shape[1], -1), a.reshape(shape[0], shape[1], -1))
+        self.z = z
+        self.a = a
+        return a
+
+    def _start_backward(self, dy: np.ndarray) -> np.ndarray:
+        """d loss / d output -> dz in the product's (F, N*P) layout; writes the bias gradient."""
+        fn = self._activation
+        n, f = dy.shape[0], dy.shape[1]
+        dz2 = np.empty((f, dy.size // f), dtype=dy.dtype)
+        dbias = self.grads["bias"] if self.use_bias else np.empty(f, dtype=dy.dtype)
+        if fn.code in (ka.PRELU, ka.SOFTMAX):
+            dz = np.ascontiguousarray(self._activation_grad(dy)).reshape(n, f, -1)
+            kc.conv_prologue(dz, dz, dz, 0, 0.0, False, dz2, dbias)
+        else:
+            kc.conv_prologue(np.ascontiguousarray(dy).reshape(n, f, -1),
+                             self.z.reshape(n, f, -1), self.a.reshape(n, f, -1), fn.code,
+                             fn.alpha_value, not self.logits_output, dz2, dbias)
+        return dz2
+
     def _add_bias(self, out: np.ndarray) -> None:
         if self.use_bias:
             out += self.params["bias"].reshape(1, -1, 1)
@@ -144,26 +178,19 @@ class Conv2D(_ConvBase):
         kc.im2col(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, oh, ow, cols)
         self.cols = cols
         z2 = self.params["weight"].reshape(self.filters, -1) @ cols  # one product, whole batch
-        z = np.empty((n, self.filters, oh * ow), dtype=x.dtype)
-        kc.channel_major_to_batch(z2, z)
-        self._add_bias(z)
-        return self._activate(z.reshape(n, self.filters, oh, ow))
+        return self._finish_forward(z2, (n, self.filters, oh, ow))
 
     def backward(self, dy, need_dx):
-        dz = np.ascontiguousarray(self._activation_grad(dy))
-        n = dz.shape[0]
-        dz = dz.reshape(n, self.filters, -1)
-        dz2 = np.empty((self.filters, dz.shape[0] * dz.shape[2]), dtype=dz.dtype)
-        kc.batch_to_channel_major(dz, dz2)
+        n = dy.shape[0]
+        dz2 = self._start_backward(dy)
         w = self.params["weight"].reshape(self.filters, -1)
         np.matmul(dz2, self.cols.T, out=self.grads["weight"].reshape(self.filters, -1))
-        self._bias_grad(dz)
         if not need_dx:
             return None
-        _c, oh, ow, ph, pw = self._geometry(self.input_shape)
+        _, oh, ow, ph, pw = self._geometry(self.input_shape)
         kh, kw = self._kernel
         sh, sw = self._stride
-        dx = np.empty((n, *self.input_shape), dtype=dz.dtype)
+        dx = np.empty((n, *self.input_shape), dtype=dz2.dtype)
         kc.col2im(w.T @ dz2, kh, kw, sh, sw, ph, pw, oh, ow, dx)
         return dx
 

@@ -6,6 +6,8 @@ Padding is given as the top and left amounts; bottom and right follow from the o
 
 from numba import njit
 
+from playground.kernels.activations import act_backward_flat, act_forward_flat
+
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, cols):
@@ -212,3 +214,36 @@ def upsample_nearest_backward(dout, fy, fx, dx):
                 dst = dx[n, c, y // fy]
                 for xo in range(w * fx):
                     dst[xo // fx] += src[xo]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def conv_epilogue(z2, bias, use_bias, code, alpha, z, a):
+    """From the product's (F, N*P) layout to (N, F, P) pre-activations z plus bias, and the
+    activation a = f(z), in one pass (PReLU and softmax are applied by the caller)."""
+    n_, f_, p_ = z.shape
+    for f in range(f_):
+        b = bias[f] if use_bias else 0.0
+        for n in range(n_):
+            src = z2[f, n * p_:(n + 1) * p_]
+            zd = z[n, f]
+            ad = a[n, f]
+            for p in range(p_):
+                zd[p] = src[p] + b
+            act_forward_flat(code, alpha, zd, ad)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def conv_prologue(da, z, a, code, alpha, apply_derivative, dz2, dbias):
+    """Backward entry: dz = da * f'(z) laid out as (F, N*P), and the bias gradient."""
+    n_, f_, p_ = da.shape
+    for f in range(f_):
+        acc = 0.0
+        for n in range(n_):
+            dst = dz2[f, n * p_:(n + 1) * p_]
+            if apply_derivative:
+                act_backward_flat(code, alpha, z[n, f], a[n, f], da[n, f], dst)
+            else:
+                dst[:] = da[n, f]
+            for p in range(p_):
+                acc += dst[p]
+        dbias[f] = acc
