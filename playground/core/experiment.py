@@ -16,8 +16,8 @@ from playground.core import schedules as schedule_registry
 from playground.core.errors import PlaygroundError, SpecError, check_number
 from playground.core.network import Network
 from playground.core.trainer import EarlyStopping, Trainer
-from playground.data.dataset import Dataset, Split, split_dataset
-from playground.data.datasets import load_dataset
+from playground.data.dataset import Dataset, Split
+from playground.data.pipeline import prepare
 
 FORMAT = "neural-playground/experiment"
 VERSION = 1
@@ -136,36 +136,22 @@ class Experiment:
     # --- building ------------------------------------------------------------------------------
     def build(self, weights: str | Path | None = None) -> Trainer:
         """The dataset, split, network and trainer this document describes."""
-        data = load_dataset(self.dataset)
-        split = split_keeping_official_test(data, self.seed, self.split)
+        prepared = prepare(self.dataset, self.split, self.seed)
+        split = prepared.split
         if self.target == "input":
             split = Split(*(reconstruction_targets(part) for part in
                             (split.train, split.validation, split.test)))
-        network = Network(self.layers, data.input_shape, seed=self.seed,
+        network = Network(self.layers, prepared.input_shape, seed=self.seed,
                           dtype=DTYPES[self.dtype])
         if weights is not None:
             network.load_weights(weights)
         stopping = EarlyStopping(**self.early_stopping) if self.early_stopping else None
-        return Trainer(network, self.loss, self.optimizer, split, batch_size=self.batch_size,
-                       schedule=self.schedule, seed=self.seed, class_weights=self.class_weights,
-                       early_stopping=stopping, input_noise=self.input_noise)
-
-
-def split_keeping_official_test(data: Dataset, seed: int, fractions: dict[str, float]) -> Split:
-    """Train / validation / test parts. A set with an official test part (MNIST and
-    Fashion-MNIST) keeps it as the test part, so results compare with published ones; the
-    train and validation fractions then divide the rest."""
-    test_index = getattr(data, "test_index", None)
-    if test_index is None:
-        return split_dataset(data, seed=seed, **fractions)
-    train = float(fractions.get("train", 0.7))
-    validation = float(fractions.get("validation", 0.2))
-    if train <= 0 or validation < 0:
-        raise SpecError("split: train must be > 0 and validation >= 0")
-    rest = data.subset(data.train_index)
-    inner = split_dataset(rest, train / (train + validation), validation / (train + validation),
-                          0.0, seed=seed)
-    return Split(inner.train, inner.validation, data.subset(test_index))
+        trainer = Trainer(network, self.loss, self.optimizer, split,
+                          batch_size=self.batch_size, schedule=self.schedule, seed=self.seed,
+                          class_weights=self.class_weights, early_stopping=stopping,
+                          input_noise=self.input_noise, augmenter=prepared.augmenter)
+        trainer.prepared = prepared  # features, preprocessing and raw points, for the views
+        return trainer
 
 
 def reconstruction_targets(part: Dataset) -> Dataset:

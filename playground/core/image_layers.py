@@ -78,7 +78,61 @@ def conv_geometry(layer: Layer, size: tuple[int, int], kernel: tuple[int, int],
     return out[0], out[1], pads[0], pads[1]
 
 
+def _padded_size(n: int, out: int, k: int, s: int, pad: int) -> int:
+    """Rows a padded buffer needs: the pad before, the input, and whatever the last window
+    reaches beyond it (never less than the input itself)."""
+    return max(pad + n, (out - 1) * s + k)
+
+
+class Scratch:
+    """Arrays kept from one step to the next: a fresh multi-megabyte array costs page faults
+    on every step. Only for values that do not outlive the step that wrote them."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        array = self._arrays.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = np.empty(shape, dtype=dtype)
+            self._arrays[name] = array
+        return array
+
+
+def _to_columns(x: np.ndarray, kernel, stride, pads, out_hw, scratch: Scratch) -> np.ndarray:
+    """im2col of a batch: pad into a buffer, then (C·kh·kw, N·oh·ow)."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, pads, out_hw
+    hp, wp = _padded_size(h, oh, kh, sh, ph), _padded_size(w, ow, kw, sw, pw)
+    if (hp, wp, ph, pw) == (h, w, 0, 0):
+        xp = np.ascontiguousarray(x)
+    else:
+        xp = scratch.get("padded", (n, c, hp, wp), x.dtype)
+        kc.pad_images(np.ascontiguousarray(x), ph, pw, xp)
+    cols = scratch.get("columns", (c * kh * kw, n * oh * ow), x.dtype)
+    kc.im2col(xp, kh, kw, sh, sw, oh, ow, cols)
+    return cols
+
+
+def _from_columns(cols: np.ndarray, kernel, stride, pads, out_hw, image_shape) -> np.ndarray:
+    """col2im: the images (N, C, H, W) whose im2col is adjoint to cols."""
+    n, c, h, w = image_shape
+    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, pads, out_hw
+    hp, wp = _padded_size(h, oh, kh, sh, ph), _padded_size(w, ow, kw, sw, pw)
+    xp = np.empty((n, c, hp, wp), dtype=cols.dtype)
+    kc.col2im(cols, kh, kw, sh, sw, oh, ow, xp)
+    if (hp, wp, ph, pw) == (h, w, 0, 0):
+        return xp
+    return np.ascontiguousarray(xp[:, :, ph:ph + h, pw:pw + w])
+
+
 class _ConvBase(Weighted, _Activated):
+    @property
+    def scratch(self) -> Scratch:
+        if not hasattr(self, "_scratch"):
+            self._scratch = Scratch()
+        return self._scratch
+
     def _setup(self, filters, kernel_size, stride, padding, activation, weight_init, bias_init,
                penalty, max_norm, use_bias) -> None:
         self.filters = int(check_number(f"{self.name}.filters", filters, 1, 4096, integer=True))
@@ -113,7 +167,7 @@ class _ConvBase(Weighted, _Activated):
         """d loss / d output -> dz in the product's (F, N*P) layout; writes the bias gradient."""
         fn = self._activation
         n, f = dy.shape[0], dy.shape[1]
-        dz2 = np.empty((f, dy.size // f), dtype=dy.dtype)
+        dz2 = self.scratch.get("dz", (f, dy.size // f), dy.dtype)
         dbias = self.grads["bias"] if self.use_bias else np.empty(f, dtype=dy.dtype)
         if fn.code in (ka.PRELU, ka.SOFTMAX):
             dz = np.ascontiguousarray(self._activation_grad(dy)).reshape(n, f, -1)
@@ -170,12 +224,11 @@ class Conv2D(_ConvBase):
         return specs + self._slope_specs(self.filters)
 
     def forward(self, x, training, rng, dropout):
-        c, oh, ow, ph, pw = self._geometry(self.input_shape)
-        kh, kw = self._kernel
-        sh, sw = self._stride
+        _c, oh, ow, ph, pw = self._geometry(self.input_shape)
+        _kh, _kw = self._kernel
+        _sh, _sw = self._stride
         n = x.shape[0]
-        cols = np.empty((c * kh * kw, n * oh * ow), dtype=x.dtype)
-        kc.im2col(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, oh, ow, cols)
+        cols = _to_columns(x, self._kernel, self._stride, (ph, pw), (oh, ow), self.scratch)
         self.cols = cols
         z2 = self.params["weight"].reshape(self.filters, -1) @ cols  # one product, whole batch
         return self._finish_forward(z2, (n, self.filters, oh, ow))
@@ -188,11 +241,8 @@ class Conv2D(_ConvBase):
         if not need_dx:
             return None
         _, oh, ow, ph, pw = self._geometry(self.input_shape)
-        kh, kw = self._kernel
-        sh, sw = self._stride
-        dx = np.empty((n, *self.input_shape), dtype=dz2.dtype)
-        kc.col2im(w.T @ dz2, kh, kw, sh, sw, ph, pw, oh, ow, dx)
-        return dx
+        return _from_columns(w.T @ dz2, self._kernel, self._stride, (ph, pw), (oh, ow),
+                             (n, *self.input_shape))
 
 
 @registry.register("conv2d_transpose")
@@ -256,27 +306,26 @@ class Conv2DTranspose(_ConvBase):
 
     def forward(self, x, training, rng, dropout):
         c, oh, ow, ph, pw = self._geometry(self.input_shape)
-        kh, kw = self._kernel
-        sh, sw = self._stride
+        _kh, _kw = self._kernel
+        _sh, _sw = self._stride
         n, _, h, w = x.shape
         x2 = np.empty((c, n * h * w), dtype=x.dtype)
         kc.batch_to_channel_major(np.ascontiguousarray(x).reshape(n, c, h * w), x2)
         self.x2 = x2
         cols = self.params["weight"].reshape(c, -1).T @ x2
-        out = np.empty((n, self.filters, oh, ow), dtype=x.dtype)
-        kc.col2im(cols, kh, kw, sh, sw, ph, pw, h, w, out)
+        out = _from_columns(cols, self._kernel, self._stride, (ph, pw), (h, w),
+                            (n, self.filters, oh, ow))
         self._add_bias(out.reshape(n, self.filters, -1))
         return self._activate(out)
 
     def backward(self, dy, need_dx):
         dz = np.ascontiguousarray(self._activation_grad(dy))
         c, _oh, _ow, ph, pw = self._geometry(self.input_shape)
-        kh, kw = self._kernel
-        sh, sw = self._stride
+        _kh, _kw = self._kernel
+        _sh, _sw = self._stride
         n = dz.shape[0]
         _, h, w = self.input_shape
-        dcols = np.empty((self.filters * kh * kw, n * h * w), dtype=dz.dtype)
-        kc.im2col(dz, kh, kw, sh, sw, ph, pw, h, w, dcols)
+        dcols = _to_columns(dz, self._kernel, self._stride, (ph, pw), (h, w), self.scratch)
         np.matmul(self.x2, dcols.T, out=self.grads["weight"].reshape(c, -1))
         self._bias_grad(dz.reshape(n, self.filters, -1))
         if not need_dx:

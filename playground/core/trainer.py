@@ -116,7 +116,8 @@ class Trainer:
     def __init__(self, network: Network, loss: Any, optimizer: Any, split: Split,
                  batch_size: int = 32, schedule: Any = None, seed: int = 0,
                  class_weights: list[float] | None = None,
-                 early_stopping: EarlyStopping | None = None, input_noise: float = 0.0) -> None:
+                 early_stopping: EarlyStopping | None = None, input_noise: float = 0.0,
+                 augmenter: Any = None) -> None:
         self.network = network
         self.loss = loss_registry.get(loss)
         self.optimizer = optimizer_registry.get(optimizer)
@@ -126,6 +127,11 @@ class Trainer:
         self.early_stopping = early_stopping
         #: std of Gaussian noise added to training inputs per batch (denoising, E3)
         self.input_noise = float(check_number("input_noise", input_noise, 0.0))
+        #: per-batch image augmentation (D5): anything with apply(batch, rng), or None
+        self.augmenter = augmenter if augmenter is not None and getattr(
+            augmenter, "enabled", True) else None
+        #: the data pipeline (features, preprocessing, raw points) when built from a document
+        self.prepared: Any = None
         self.classification = split.train.classification
         self._check_output()
         self.class_weights = self._check_class_weights(class_weights)
@@ -201,7 +207,7 @@ class Trainer:
 
     def _fusable(self) -> bool:
         """Plain dense stacks small enough that one fused kernel beats BLAS calls."""
-        if self.input_noise > 0:
+        if self.input_noise > 0 or self.augmenter is not None:
             return False
         last = len(self.network.layers) - 1
         for i, layer in enumerate(self.network.layers):
@@ -428,6 +434,8 @@ class Trainer:
         for j in range(len(starts) - 1):
             idx = self._order[starts[j]:starts[j + 1]]
             xb, yb, sw = d.X[idx], d.Y[idx], d.SW[idx]
+            if self.augmenter is not None:
+                xb = np.ascontiguousarray(self.augmenter.apply(xb, self.noise_rng), d.X.dtype)
             if self.input_noise > 0:
                 xb = xb + self.noise_rng.normal(0.0, self.input_noise, xb.shape).astype(xb.dtype)
             out = net.forward(xb, training=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -18,6 +18,9 @@ class Dataset:
     labels: np.ndarray | None = None
     values: np.ndarray | None = None
     class_names: list[str] = field(default_factory=list)
+    #: names of the input columns when known (a CSV header, expanded 2-D features); keyword-only
+    #: so that subclasses' positional fields keep their places
+    feature_names: list[str] = field(default_factory=list, kw_only=True)
 
     @property
     def classification(self) -> bool:
@@ -37,10 +40,11 @@ class Dataset:
         return len(self.X)
 
     def subset(self, index: np.ndarray) -> Dataset:
-        return Dataset(self.name, self.X[index],
-                       None if self.labels is None else self.labels[index],
-                       None if self.values is None else self.values[index],
-                       list(self.class_names))
+        return replace(self, X=self.X[index],
+                       labels=None if self.labels is None else self.labels[index],
+                       values=None if self.values is None else self.values[index],
+                       class_names=list(self.class_names),
+                       feature_names=list(self.feature_names))
 
     def targets(self, outputs: int) -> np.ndarray:
         """Loss targets for a network with this many outputs: the 0/1 label for one output,
@@ -69,7 +73,10 @@ class Split:
 
 def split_dataset(data: Dataset, train: float = 0.7, validation: float = 0.2,
                   test: float = 0.1, seed: int = 0) -> Split:
-    """Shuffle and cut into three parts; stratified by class for classification (D2)."""
+    """Shuffle and cut into three parts; stratified by class for classification (D2).
+
+    Works the same for regression (one group). Every non-empty class keeps at least one
+    training point, so tiny sets never leave the training part (or a class) empty."""
     fractions = [check_number(f"split.{name}", v, 0.0, 1.0)
                  for name, v in (("train", train), ("validation", validation), ("test", test))]
     if abs(sum(fractions) - 1.0) > 1e-6:
@@ -84,8 +91,8 @@ def split_dataset(data: Dataset, train: float = 0.7, validation: float = 0.2,
     for group in groups:
         group = rng.permutation(group)
         n = len(group)
-        n_train = round(n * fractions[0])
-        n_val = round(n * fractions[1])
+        n_train = min(n, max(1, round(n * fractions[0])))
+        n_val = min(n - n_train, round(n * fractions[1]))
         if fractions[2] == 0:
             n_val = n - n_train
         parts[0].append(group[:n_train])

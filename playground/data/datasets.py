@@ -35,15 +35,6 @@ def _only(name: str, params: dict[str, Any], allowed: tuple[str, ...]) -> None:
                         f"(settings: {', '.join(allowed)})")
 
 
-def _toy(name: str, params: dict[str, Any]) -> Dataset:
-    make = getattr(toy2d, "make_dataset", None)
-    if make is not None:
-        return make(name, **params)
-    _only(name, params, ("samples", "noise", "seed"))
-    X, labels = toy2d.generate(name, **params)
-    return Dataset(name, X, labels, class_names=["0", "1"])
-
-
 def load_dataset(spec: dict[str, Any]) -> Dataset:
     """The dataset a document's "dataset" object describes, e.g. {"name": "spiral"},
     {"name": "mnist", "samples": 2000} or {"name": "shapes", "size": 32, "noise": 0.1}."""
@@ -52,7 +43,7 @@ def load_dataset(spec: dict[str, Any]) -> Dataset:
     params = dict(spec)
     name = params.pop("name")
     if name in toy2d.GENERATORS:
-        return _toy(name, params)
+        return toy2d.make_dataset(name, **params)
     if name in images.BUILTIN:
         _only(name, params, BUILTIN_SETTINGS)
         return images.load_builtin(name, **params)

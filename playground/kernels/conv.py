@@ -10,60 +10,65 @@ from playground.kernels.activations import act_backward_flat, act_forward_flat
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def im2col(x, kh, kw, sh, sw, ph, pw, oh, ow, cols):
-    """cols[(c, i, j), n*oh*ow + y*ow + x] = x[n, c, y*sh + i - ph, x*sw + j - pw], zero outside.
+def pad_images(x, ph, pw, out):
+    """out = x with ph rows above, pw columns left, and zeros wherever out is larger."""
+    out[...] = 0.0
+    n_, c_, h, w = x.shape
+    for n in range(n_):
+        for c in range(c_):
+            for y in range(h):
+                out[n, c, ph + y, pw:pw + w] = x[n, c, y]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def im2col(xp, kh, kw, sh, sw, oh, ow, cols):
+    """cols[(c, i, j), n*oh*ow + y*ow + x] = xp[n, c, y*sh + i, x*sw + j] for a padded input.
 
     Rows are (channel, kernel row, kernel column), columns run over the whole batch, so one
-    matrix product serves all samples: a convolution is W (F, C·kh·kw) @ cols.
+    matrix product serves all samples: a convolution is W (F, C·kh·kw) @ cols. The input is
+    padded beforehand, so every index is non-negative and the row copies vectorize (row views
+    measured faster here than 4-D indexing per element).
     """
-    n_, c_, h, w = x.shape
+    n_, c_ = xp.shape[0], xp.shape[1]
     per = oh * ow
     for c in range(c_):
         for i in range(kh):
             for j in range(kw):
                 dst_row = cols[(c * kh + i) * kw + j]
                 for n in range(n_):
+                    plane = xp[n, c]
                     for y in range(oh):
-                        yy = y * sh + i - ph
-                        dst = dst_row[n * per + y * ow:n * per + (y + 1) * ow]
-                        if yy < 0 or yy >= h:
-                            dst[:] = 0.0
-                            continue
-                        src = x[n, c, yy]
-                        if sw == 1 and j - pw >= 0 and ow - 1 + j - pw < w:
+                        src = plane[y * sh + i]
+                        base = n * per + y * ow
+                        if sw == 1:
                             for xo in range(ow):
-                                dst[xo] = src[xo + j - pw]
+                                dst_row[base + xo] = src[xo + j]
                         else:
                             for xo in range(ow):
-                                xx = xo * sw + j - pw
-                                dst[xo] = src[xx] if 0 <= xx < w else 0.0
+                                dst_row[base + xo] = src[xo * sw + j]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def col2im(cols, kh, kw, sh, sw, ph, pw, oh, ow, x):
-    """The adjoint of im2col: x[n, c, y*sh + i - ph, x*sw + j - pw] += cols[...] (x zeroed)."""
-    n_, c_, h, w = x.shape
+def col2im(cols, kh, kw, sh, sw, oh, ow, xp):
+    """The adjoint of im2col, into a padded image (zeroed first); crop the padding after."""
+    n_, c_ = xp.shape[0], xp.shape[1]
     per = oh * ow
-    x[...] = 0.0
+    xp[...] = 0.0
     for c in range(c_):
         for i in range(kh):
             for j in range(kw):
                 src_row = cols[(c * kh + i) * kw + j]
                 for n in range(n_):
+                    plane = xp[n, c]
                     for y in range(oh):
-                        yy = y * sh + i - ph
-                        if yy < 0 or yy >= h:
-                            continue
-                        src = src_row[n * per + y * ow:n * per + (y + 1) * ow]
-                        dst = x[n, c, yy]
-                        if sw == 1 and j - pw >= 0 and ow - 1 + j - pw < w:
+                        dst = plane[y * sh + i]
+                        base = n * per + y * ow
+                        if sw == 1:
                             for xo in range(ow):
-                                dst[xo + j - pw] += src[xo]
+                                dst[xo + j] += src_row[base + xo]
                         else:
                             for xo in range(ow):
-                                xx = xo * sw + j - pw
-                                if 0 <= xx < w:
-                                    dst[xx] += src[xo]
+                                dst[xo * sw + j] += src_row[base + xo]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -118,3 +118,36 @@ def test_shapes_and_parameter_counts_before_any_data():
     broken = describe_stack([{"name": "dense", "units": 3}], (1, 4, 4))
     assert broken[0].error == ("Dense #1: needs a flat vector of features but gets 1×4×4; "
                                "add a Flatten layer before it")
+
+
+def test_hand_made_features_let_a_linear_model_solve_the_circle():
+    doc = load_preset("circle").to_dict()
+    doc["layers"] = [{"name": "dense", "units": 1, "activation": "sigmoid"}]
+    doc["epochs"] = 40
+    plain = Experiment.from_dict(doc).build()
+    plain.fit(40)
+    doc["dataset"] = {**doc["dataset"], "features": ["x1_sq", "x2_sq"],
+                      "preprocessing": "standardize"}
+    featured = Experiment.from_dict(doc).build()
+    assert featured.network.input_shape == (2,)
+    stats = featured.prepared.preprocessor.stats
+    assert np.allclose(stats["mean"], featured.prepared.raw.train.X.__pow__(2).mean(axis=0))
+    featured.fit(40)
+    assert plain.evaluate("test")["accuracy"] < 0.8 < 0.97 <= featured.evaluate("test")[
+        "accuracy"]
+
+
+def test_augmentation_from_the_document_reaches_the_training_batches():
+    doc = {"dataset": {"name": "digits", "augmentation": {"shift": 1, "noise": 0.05}},
+           "layers": [{"name": "flatten"}, {"name": "dense", "units": 10,
+                                            "activation": "softmax"}],
+           "loss": "softmax_crossentropy", "optimizer": {"name": "adam", "learning_rate": 0.01},
+           "batch_size": 32, "epochs": 3}
+    trainer = Experiment.from_dict(doc).build()
+    assert trainer.augmenter is not None and not trainer._fused
+    seen = []
+    original = trainer.augmenter.apply
+    trainer.augmenter.apply = lambda batch, rng: seen.append(batch.shape) or original(batch, rng)
+    trainer.fit(3)
+    assert len(seen) == trainer.step_count and seen[0][1:] == (1, 8, 8)
+    assert trainer.evaluate("test")["accuracy"] > 0.6  # chance is 0.1
