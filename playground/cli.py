@@ -59,6 +59,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from playground.core.experiment import resolve
 
     exp = resolve(args.spec)
+    if exp.dataset.get("name") == "image_folder":
+        import playground.ui.image_folder  # noqa: F401  (registers the Qt image decoder)
     if args.epochs is not None:
         exp.epochs = args.epochs
     if args.seed is not None:

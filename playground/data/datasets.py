@@ -9,6 +9,7 @@ it (see playground.data.images).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from playground.core.errors import SpecError
@@ -22,10 +23,22 @@ IDX_SETTINGS = ("train_images", "train_labels", "test_images", "test_labels", "c
 GENERATED_SETTINGS = ("samples", "size", "noise", "seed", "classes", "variation")
 
 
+#: loaders that live outside this package, registered by name at run time: an image folder
+#: needs an image decoder, which is the Qt layer's (rule 1: data never imports Qt)
+EXTERNAL_LOADERS: dict[str, Callable[..., Dataset]] = {}
+EXTERNAL_HINTS = {"image_folder": "image folders are decoded by the app's Qt layer: "
+                                  "import playground.ui.image_folder first"}
+
+
+def register_loader(name: str, loader: Callable[..., Dataset]) -> None:
+    """Make load_dataset({"name": name, **settings}) call loader(**settings)."""
+    EXTERNAL_LOADERS[name] = loader
+
+
 def names() -> list[str]:
     """Every dataset name load_dataset knows."""
     return [*toy2d.GENERATORS, *images.BUILTIN, *images.FULL, "idx",
-            *generated_images.GENERATORS]
+            *generated_images.GENERATORS, *EXTERNAL_LOADERS]
 
 
 def _only(name: str, params: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -57,6 +70,10 @@ def load_dataset(spec: dict[str, Any]) -> Dataset:
             if not isinstance(params.get(key), str):
                 raise SpecError(f"dataset.{key}: the path of the IDX file is missing")
         return images.load_idx_dataset(**params)
+    if name in EXTERNAL_LOADERS:
+        return EXTERNAL_LOADERS[name](**params)
+    if name in EXTERNAL_HINTS:
+        raise SpecError(f"dataset.name: {EXTERNAL_HINTS[name]}")
     if name in generated_images.GENERATORS:
         _only(name, params, GENERATED_SETTINGS)
         return generated_images.generate(name, **params)

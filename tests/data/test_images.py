@@ -411,3 +411,21 @@ def test_resize_keeps_constants_and_averages_when_shrinking():
     stripes[:, :, ::2] = 1.0
     half = images.resize_image(stripes, (4, 4))
     np.testing.assert_allclose(half, 0.5, atol=0.15)
+
+
+@pytest.mark.skipif(not FASHION_SOURCE.is_dir(), reason="dataset-fashion-mnist not installed")
+def test_the_real_full_fashion_set_trains():
+    from playground.core.experiment import Experiment
+
+    doc = {"dataset": {"name": "fashion_mnist_full"},
+           "split": {"train": 0.9, "validation": 0.1, "test": 0.0},
+           "layers": [{"name": "conv2d", "filters": 4, "kernel_size": 5, "stride": 2},
+                      {"name": "flatten"},
+                      {"name": "dense", "units": 10, "activation": "softmax"}],
+           "loss": "softmax_crossentropy", "optimizer": {"name": "adam", "learning_rate": 0.01},
+           "batch_size": 128}
+    trainer = Experiment.from_dict(doc).build()
+    assert len(trainer.split.train) + len(trainer.split.validation) == 60_000
+    assert len(trainer.split.test) == 10_000
+    trainer.run_steps(60)
+    assert trainer.evaluate("test")["accuracy"] > 0.6  # chance is 0.1
