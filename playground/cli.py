@@ -125,7 +125,8 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from playground.bench.suite import main as bench_main
 
-    return bench_main(quick=args.quick, as_json=args.json, threads=args.threads)
+    return bench_main(quick=args.quick, as_json=args.json, threads=args.threads,
+                      native_blas=args.native_blas)
 
 
 def _sizes_text(entry: dict[str, Any]) -> str:
@@ -194,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--threads", type=int, nargs="*", default=[1, 2],
                        help="thread counts to measure (default: 1 2)")
+    bench.add_argument("--native-blas", action="store_true",
+                       help="let OpenBLAS choose its kernels, as on users' machines (drops "
+                            "OPENBLAS_CORETYPE from the environment)")
     bench.set_defaults(func=cmd_bench)
     datasets = sub.add_parser("datasets", help="list the datasets, their sizes and sources",
                               description="Every dataset: 2-D generators, built-in and generated "

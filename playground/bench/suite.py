@@ -216,29 +216,36 @@ def startup_seconds() -> float:
     return statistics.median(times)
 
 
-def _child_env(threads: int) -> dict[str, str]:
+def _child_env(threads: int, native_blas: bool) -> dict[str, str]:
     env = dict(os.environ)
     for name in THREAD_VARIABLES:
         env[name] = str(threads)
+    if native_blas:
+        # these build machines force OpenBLAS onto its AVX2 kernels; users' machines let it
+        # choose (DESIGN.md). PyTorch does not read the variable either way.
+        env.pop("OPENBLAS_CORETYPE", None)
     return env
 
 
-def collect(quick: bool, threads: list[int]) -> list[Row]:
+def collect(quick: bool, threads: list[int], native_blas: bool = False,
+            startup: bool = True) -> list[Row]:
     rows: list[Row] = []
     for count in threads:
         command = [sys.executable, "-m", "playground.bench.suite", "--child", str(count)]
         if quick:
             command.append("--quick")
-        result = subprocess.run(command, env=_child_env(count), capture_output=True, text=True)
+        result = subprocess.run(command, env=_child_env(count, native_blas),
+                                capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"benchmark child ({count} threads) failed:\n{result.stderr}")
         rows += [Row(**r) for r in json.loads(result.stdout)]
-    rows.append(Row("start-up: playground train xor --epochs 1 (warm cache)", "s", 0,
-                    round(startup_seconds(), 3), None, None, None, None))
+    if startup:
+        rows.append(Row("start-up: playground train xor --epochs 1 (warm cache)", "s", 0,
+                        round(startup_seconds(), 3), None, None, None, None))
     return rows
 
 
-def format_table(rows: list[Row]) -> str:
+def format_table(rows: list[Row], native_blas: bool = False) -> str:
     def num(v: float | None) -> str:
         if v is None:
             return "-"
@@ -251,19 +258,20 @@ def format_table(rows: list[Row]) -> str:
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                        for i, (c, w) in enumerate(zip(line, widths, strict=True)))
              for line in [head, *body]]
-    blas = os.environ.get("OPENBLAS_CORETYPE")
-    note = (f"OPENBLAS_CORETYPE={blas} was set (NumPy's BLAS kernels are chosen by it)" if blas
-            else "OPENBLAS_CORETYPE not set")
+    blas = None if native_blas else os.environ.get("OPENBLAS_CORETYPE")
+    note = (f"OPENBLAS_CORETYPE={blas} was in force (it chooses NumPy's BLAS kernels)" if blas
+            else "OPENBLAS_CORETYPE not set: OpenBLAS chose its kernels for this CPU")
     ratios = "x torch / x numpy: how many times faster ours is (rates: ours/ref; times: ref/ours)"
     return "\n".join([*lines, "", ratios, note])
 
 
-def main(quick: bool = False, as_json: bool = False, threads: list[int] | None = None) -> int:
-    rows = collect(quick, threads or [1, 2])
+def main(quick: bool = False, as_json: bool = False, threads: list[int] | None = None,
+         native_blas: bool = False) -> int:
+    rows = collect(quick, threads or [1, 2], native_blas)
     if as_json:
         print(json.dumps([asdict(r) for r in rows]))
     else:
-        print(format_table(rows))
+        print(format_table(rows, native_blas))
     return 0
 
 

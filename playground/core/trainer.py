@@ -431,9 +431,10 @@ class Trainer:
         d = self.train_data
         hp = opt.hyperparameters()
         seg_layer = net.seg_i[:, ko.S_LAYER]
+        no_per_sample = np.zeros(0, dtype=net.dtype)
         for j in range(len(starts) - 1):
             idx = self._order[starts[j]:starts[j + 1]]
-            xb, yb, sw = d.X[idx], d.Y[idx], d.SW[idx]
+            xb, yb, sw = self._gather(d, idx)
             if self.augmenter is not None:
                 xb = np.ascontiguousarray(self.augmenter.apply(xb, self.noise_rng), d.X.dtype)
             if self.input_noise > 0:
@@ -443,7 +444,7 @@ class Trainer:
             z2 = self._logits(out2)
             g = np.empty_like(out2)
             loss = kl.loss_kernel(self.loss.code, z2, out2, yb, sw, 1.0 / len(idx), g, True,
-                                  EMPTY.astype(net.dtype))
+                                  no_per_sample)
             if not math.isfinite(loss):
                 status[:] = (km.BAD_LOSS, len(net.layers) - 1, j)
                 bad = self._first_bad_output()
@@ -465,6 +466,21 @@ class Trainer:
                 status[:] = (km.BAD_GRADIENT, seg_layer[bad_seg], j)
                 return j
         return len(starts) - 1
+
+    def _gather(self, d: _Arrays, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The batch's rows, copied into arrays kept between steps (a fresh one per step costs
+        page faults for image batches); the previous batch is no longer needed by then."""
+        key = (len(idx), d.X.dtype)
+        if getattr(self, "_batch_key", None) != key:
+            self._batch_key = key
+            self._batch = (np.empty((len(idx), *d.X.shape[1:]), d.X.dtype),
+                           np.empty((len(idx), d.Y.shape[1]), d.Y.dtype),
+                           np.empty(len(idx), d.SW.dtype))
+        xb, yb, sw = self._batch
+        np.take(d.X, idx, axis=0, out=xb)
+        np.take(d.Y, idx, axis=0, out=yb)
+        np.take(d.SW, idx, axis=0, out=sw)
+        return xb, yb, sw
 
     def _logits(self, out2: np.ndarray) -> np.ndarray:
         if self.loss.fused_activation is None:
