@@ -127,6 +127,14 @@ def _from_columns(cols: np.ndarray, kernel, stride, pads, out_hw, image_shape) -
 
 
 class _ConvBase(Weighted, _Activated):
+    def _geometry(self, input_shape: Shape) -> tuple[int, int, int, int, int]:
+        """(input channels, out_h, out_w, pad_top, pad_left)."""
+        raise NotImplementedError
+
+    def infer_shape(self, input_shape):
+        _, oh, ow, _, _ = self._geometry(input_shape)
+        return (self.filters, oh, ow)
+
     @property
     def scratch(self) -> Scratch:
         if not hasattr(self, "_scratch"):
@@ -206,10 +214,6 @@ class Conv2D(_ConvBase):
         oh, ow, ph, pw = conv_geometry(self, (h, w), self._kernel, self._stride, self.padding)
         return c, oh, ow, ph, pw
 
-    def infer_shape(self, input_shape):
-        _, oh, ow, _, _ = self._geometry(input_shape)
-        return (self.filters, oh, ow)
-
     def param_specs(self, input_shape):
         c, *_ = self._geometry(input_shape)
         kh, kw = self._kernel
@@ -286,10 +290,6 @@ class Conv2DTranspose(_ConvBase):
             out.append(o)
             pads.append(p0)
         return c, out[0], out[1], pads[0], pads[1]
-
-    def infer_shape(self, input_shape):
-        _, oh, ow, _, _ = self._geometry(input_shape)
-        return (self.filters, oh, ow)
 
     def param_specs(self, input_shape):
         c, *_ = self._geometry(input_shape)
@@ -497,14 +497,7 @@ class Residual(Layer):
         super().__init__()
         if not isinstance(layers, list | tuple):
             raise SpecError(f"residual.layers: expected a list of layers, got {layers!r}")
-        self.children: list[Layer] = []
-        for i, config in enumerate(layers, start=1):
-            try:
-                child = layer_registry.get(config)
-            except SpecError as exc:
-                raise SpecError(f"residual.layers[{i - 1}]: {exc}") from None
-            child.index = i
-            self.children.append(child)
+        self.children = layer_registry.build_all(layers, "residual.layers")
         self.layers = [child.get_config() for child in self.children]
         self.projection: Layer | None = None
 

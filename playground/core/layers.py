@@ -428,6 +428,19 @@ class Flatten(Layer):
         return dy.reshape(self.in_shape)
 
 
+def build_all(configs: Any, field: str) -> list[Layer]:
+    """Layers from a list of configs, numbered from 1; a bad one is named by its position."""
+    built = []
+    for i, config in enumerate(configs, start=1):
+        try:
+            layer = get(config)
+        except SpecError as exc:
+            raise SpecError(f"{field}[{i - 1}]: {exc}") from None
+        layer.index = i
+        built.append(layer)
+    return built
+
+
 def get(identifier: str | dict | Layer) -> Layer:
     layer = registry.get(identifier)
     if not isinstance(layer, Layer):

@@ -79,12 +79,7 @@ class Network:
         self.layers: list[Layer] = []
         shape = self.input_shape
         specs_per_layer: list[list[ParamSpec]] = []
-        for i, config in enumerate(layer_configs, start=1):
-            try:
-                layer = layer_registry.get(config)
-            except SpecError as exc:
-                raise SpecError(f"layers[{i - 1}]: {exc}") from None
-            layer.index = i
+        for layer in layer_registry.build_all(layer_configs, "layers"):
             layer.input_shape = shape
             layer.source_label = self.layers[-1].label if self.layers else "the input"
             specs_per_layer.append(layer.param_specs(shape))
