@@ -16,7 +16,7 @@ from playground.core.experiment import Experiment
 from playground.core.trainer import Trainer
 
 CHUNK_SECONDS = 0.015
-SNAPSHOT_INTERVAL = 1.0 / 30.0
+SNAPSHOT_INTERVAL = 0.030  # two 15 ms chunks: about 30 snapshots a second
 
 
 class TrainingWorker(QObject):
