@@ -13,6 +13,7 @@ from playground.core import layers as layer_registry
 from playground.core.errors import SpecError, check_number
 from playground.core.layers import (
     Dense,
+    Dropout,
     Layer,
     ParamSpec,
     Shape,
@@ -459,30 +460,20 @@ class Upsample2D(Layer):
 
 
 @registry.register("spatial_dropout")
-class SpatialDropout(Layer):
+class SpatialDropout(Dropout):
     """Drops whole channels (feature maps) in training, scaling the rest; identity otherwise."""
 
     title = "SpatialDropout"
 
     def __init__(self, rate: float = 0.2) -> None:
-        super().__init__()
-        self.rate = float(check_number("spatial_dropout.rate", rate, 0.0, 0.95))
+        super().__init__(rate)
 
     def infer_shape(self, input_shape):
         image_input(self, input_shape)
         return input_shape
 
-    def forward(self, x, training, rng, dropout):
-        if not dropout or self.rate == 0.0:
-            self.mask = None
-            return x
-        keep = 1.0 - self.rate
-        kept = rng.random((x.shape[0], x.shape[1], 1, 1), dtype=x.dtype) < keep
-        self.mask = kept.astype(x.dtype) / x.dtype.type(keep)
-        return x * self.mask
-
-    def backward(self, dy, need_dx):
-        return dy if self.mask is None else dy * self.mask
+    def mask_shape(self, x: np.ndarray) -> tuple[int, ...]:
+        return (x.shape[0], x.shape[1], 1, 1)
 
 
 @registry.register("residual")

@@ -297,14 +297,18 @@ class Dropout(Layer):
 
     def __init__(self, rate: float = 0.5) -> None:
         super().__init__()
-        self.rate = float(check_number("dropout.rate", rate, 0.0, 0.95))
+        self.rate = float(check_number(f"{self.name}.rate", rate, 0.0, 0.95))
+
+    def mask_shape(self, x: np.ndarray) -> tuple[int, ...]:
+        """One keep/drop draw per value (SpatialDropout: per feature map)."""
+        return x.shape
 
     def forward(self, x, training, rng, dropout):
         if not dropout or self.rate == 0.0:
             self.mask = None
             return x
         keep = 1.0 - self.rate
-        keep_mask = rng.random(x.shape, dtype=x.dtype) < keep
+        keep_mask = rng.random(self.mask_shape(x), dtype=x.dtype) < keep
         self.mask = keep_mask.astype(x.dtype) / x.dtype.type(keep)
         return x * self.mask
 

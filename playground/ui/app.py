@@ -3,6 +3,7 @@ them; the interactive editor and live views build on this window."""
 
 from __future__ import annotations
 
+import html
 import sys
 
 from PySide6.QtCore import Qt
@@ -20,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from playground import __version__
 from playground.core.experiment import load_preset, preset_names
-from playground.core.network import Network
+from playground.core.network import describe_stack
+from playground.data.catalog import list_datasets
 
 
 class MainWindow(QMainWindow):
@@ -29,6 +31,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Neural Playground {__version__}")
         self.presets = QListWidget()
         self.details = QTextBrowser()
+        # looked up once: the catalog searches the disk for installed full-size sets
+        self.input_shapes = {d["name"]: tuple(d["input_shape"]) for d in list_datasets()}
         for name in preset_names():
             exp = load_preset(name)
             item = QListWidgetItem(exp.title or name)
@@ -57,12 +61,16 @@ class MainWindow(QMainWindow):
         name = item.data(Qt.ItemDataRole.UserRole)
         exp = load_preset(name)
         dataset = exp.dataset["name"]
-        summary = Network(exp.layers, (2,), seed=exp.seed).summary()
+        features = exp.dataset.get("features")
+        samples = f", {exp.dataset['samples']} samples" if "samples" in exp.dataset else ""
+        shape = (len(features),) if features else self.input_shapes.get(dataset, ())
+        summary = describe_stack(exp.layers, shape)
         rows = "".join(f"<tr><td>{s.label}</td><td>{'×'.join(map(str, s.output_shape))}</td>"
-                       f"<td align='right'>{s.params}</td></tr>" for s in summary)
+                       f"<td align='right'>{s.params}</td>"
+                       f"<td>{html.escape(s.error or '')}</td></tr>" for s in summary)
         self.details.setHtml(
             f"<h2>{exp.title}</h2><p>{exp.description}</p>"
-            f"<p><b>Data:</b> {dataset}, {exp.dataset.get('samples', '')} points. "
+            f"<p><b>Data:</b> {dataset}{samples}. "
             f"<b>Optimizer:</b> {exp.optimizer['name']}, learning rate "
             f"{exp.optimizer['learning_rate']}. <b>Epochs:</b> {exp.epochs}.</p>"
             f"<table cellpadding='4'><tr><th align='left'>Layer</th><th align='left'>Output"
