@@ -163,15 +163,28 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    if args.selftest:
+        from playground.selftest import main as selftest_main
+
+        return selftest_main(report=args.report)
     from playground.ui.app import run
 
-    return run()
+    return run(screenshot=args.screenshot, preset=args.preset, train_seconds=args.train_seconds)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
         description="Neural Playground. With no command, opens the desktop app.")
+    parser.add_argument("--preset", metavar="NAME", help="open this preset (or experiment file)")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="open the window offscreen, train, save a screenshot and exit")
+    parser.add_argument("--train-seconds", type=float, default=0.0, metavar="S",
+                        help="with --screenshot: train this long first (default 0)")
+    parser.add_argument("--selftest", action="store_true",
+                        help="check kernels, training and rendering on this machine; print OK")
+    parser.add_argument("--report", metavar="FILE.json",
+                        help="with --selftest: write the details as JSON")
     sub = parser.add_subparsers(dest="command")
     train = sub.add_parser("train", help="train an experiment or preset headless",
                            description="Train headless. Exit status: 0 done, 1 diverged, "
