@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from playground.core import optimizers as optimizer_registry
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment
 
@@ -45,12 +46,19 @@ def live_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, An
         elif key == "optimizer":
             if a.get("name") != b.get("name"):
                 return None
+            try:  # the field the trainer's live "momentum" sets (beta1 for Adam, rho, ...)
+                momentum_field = optimizer_registry.registry.cls(b["name"]).momentum_field
+            except PlaygroundError:
+                return None
             for name in set(a) | set(b):
                 if a.get(name) == b.get(name):
                     continue
-                if name not in ("learning_rate", "momentum"):
+                if name == "learning_rate":
+                    changes.append(("learning_rate", b[name]))
+                elif name == momentum_field and momentum_field is not None:
+                    changes.append(("momentum", b[name]))
+                else:
                     return None
-                changes.append((name, b.get(name)))
         elif key == "layers":
             if len(a) != len(b):
                 return None
@@ -75,10 +83,10 @@ class _Edit(QUndoCommand):
         self.new = new
         self.merge_key = merge_key
 
-    def id(self) -> int:  # noqa: A003  (Qt's name)
+    def id(self) -> int:
         return 1 if self.merge_key else -1
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, _Edit) or other.merge_key != self.merge_key:
             return False
         self.new = other.new
