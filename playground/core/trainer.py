@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -79,6 +79,10 @@ class Snapshot:
     learning_rate: float
     divergence: str | None
     stopped: str | None
+    #: copies of the (bounded) histories, columns STEP_COLUMNS and EPOCH_COLUMNS, for curves
+    steps: np.ndarray = field(default_factory=lambda: np.zeros((0, len(STEP_COLUMNS))))
+    epochs: np.ndarray = field(default_factory=lambda: np.zeros((0, len(EPOCH_COLUMNS))))
+    best_epoch: int | None = None
 
 
 @dataclass(frozen=True)
@@ -303,8 +307,14 @@ class Trainer:
 
     def run_epoch(self) -> int:
         """Steps until the current epoch ends (a whole epoch from a boundary)."""
+        return self.run_steps(self.steps_until_epoch(self.epoch + 1))
+
+    def steps_until_epoch(self, epoch: int) -> int:
+        """Steps left until `epoch` epochs are complete (0 if they already are)."""
+        if epoch <= self.epoch:
+            return 0
         left = -(-(len(self.split.train) - self._pos) // self._batch_size)
-        return self.run_steps(left if self._pos else self.steps_per_epoch)
+        return left + (epoch - self.epoch - 1) * self.steps_per_epoch
 
     def fit(self, epochs: int, callback: Any = None) -> None:
         for _ in range(int(epochs)):
@@ -634,7 +644,8 @@ class Trainer:
                    for k, v in layer.buffers.items()}
         return Snapshot(self.step_count, self.epoch, net.theta.copy(), buffers, metrics,
                         self.learning_rate,
-                        self.divergence.message if self.divergence else None, self.stopped)
+                        self.divergence.message if self.divergence else None, self.stopped,
+                        self.steps.array(), self.epochs.array(), self.best_epoch)
 
 
 def _peak_slope(fn: Any) -> float:

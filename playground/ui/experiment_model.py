@@ -20,8 +20,6 @@ from playground.core.experiment import Experiment
 
 #: fields that change nothing about training (shown to the user only)
 DESCRIPTIVE = ("title", "description")
-#: epochs is the run's budget: raising or lowering it needs no rebuild
-NO_REBUILD = (*DESCRIPTIVE, "epochs")
 
 
 def experiment_document(experiment: Experiment) -> dict[str, Any]:
@@ -39,10 +37,10 @@ def live_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, An
     keys = set(old) | set(new)
     for key in keys:
         a, b = old.get(key), new.get(key)
-        if a == b or key in NO_REBUILD:
+        if a == b or key in DESCRIPTIVE:
             continue
-        if key == "batch_size":
-            changes.append(("batch_size", b))
+        if key in ("batch_size", "epochs"):  # epochs: the run's budget, no rebuild needed
+            changes.append((key, b))
         elif key == "optimizer":
             if a.get("name") != b.get("name"):
                 return None

@@ -7,8 +7,10 @@ never trains."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from playground.core.errors import PlaygroundError
@@ -19,12 +21,61 @@ CHUNK_SECONDS = 0.015
 SNAPSHOT_INTERVAL = 0.030  # two 15 ms chunks: about 30 snapshots a second
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """What the views need to know about a freshly built run (read-only for the GUI thread)."""
+
+    experiment: Experiment
+    prepared: Any  # data.pipeline.Prepared: the split, raw points and input transform
+    layer_configs: list[dict[str, Any]]
+    input_shape: tuple[int, ...]
+    dtype: Any
+    classification: bool
+    classes: int
+    kept_weights: bool  # the previous run's weights carried over (a data-only change)
+
+
+def warm_up_kernels() -> None:
+    """Load (or compile, on a first start) the kernels the app uses: a tiny dense run on both
+    training paths, inference, and a tiny convolutional step, so that no later call on any thread
+    stalls while Numba loads code under the GIL."""
+    from playground.core.network import Network
+    from playground.core.trainer import Trainer as _Trainer
+    from playground.data.dataset import Dataset, Split
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    labels = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    part = Dataset("warm-up", X, labels, class_names=["0", "1"])
+    for layers in ([{"name": "dense", "units": 4}, {"name": "dense", "units": 1,
+                                                   "activation": "sigmoid"}],
+                   [{"name": "dense", "units": 4}, {"name": "dropout", "rate": 0.1},
+                    {"name": "dense", "units": 1, "activation": "sigmoid"}]):
+        net = Network(layers, (2,))
+        trainer = _Trainer(net, "binary_crossentropy", "adam", Split(part, part, part))
+        trainer.run_steps(5)
+        trainer.evaluate("validation")
+        net.forward_all(X.astype(np.float32))
+    images = rng.random((8, 1, 8, 8))
+    part = Dataset("warm-up", images, np.arange(8) % 2, class_names=["0", "1"])
+    net = Network([{"name": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"},
+                   {"name": "maxpool2d"}, {"name": "flatten"},
+                   {"name": "dense", "units": 2, "activation": "softmax"}], (1, 8, 8))
+    trainer = _Trainer(net, "softmax_crossentropy", {"name": "momentum"},
+                       Split(part, part, part), batch_size=4)
+    trainer.run_steps(2)
+    net.forward_all(images.astype(np.float32))
+
+
 class TrainingWorker(QObject):
     """Owns the Trainer; every method runs on the worker's thread (call it through signals)."""
 
     snapshot = Signal(object)  # core.trainer.Snapshot
+    built = Signal(object)  # RunInfo, after every successful load
     failed = Signal(str)  # a bad document or setting: the message for the user
+    notice = Signal(str)  # something the user should know that is not an error
     running_changed = Signal(bool)
+    ready = Signal(float)  # kernels warmed up (seconds it took)
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,19 +87,43 @@ class TrainingWorker(QObject):
         self.slow_delay_ms = 0
         self._last_snapshot = 0.0
         self._timer: QTimer | None = None
+        self._budget: int | None = None  # stop when this many epochs are done
 
     # --- commands (queued from the GUI thread) ------------------------------------------------
-    @Slot(object)
-    def load(self, experiment: Experiment) -> None:
-        """Build a new run from a document (a structural change resets)."""
+    @Slot()
+    def warm_up(self) -> None:
+        start = time.perf_counter()
+        warm_up_kernels()
+        self.ready.emit(time.perf_counter() - start)
+
+    @Slot(object, bool)
+    def load(self, experiment: Experiment, keep_weights: bool = False) -> None:
+        """Build a new run from a document (a structural change resets). With keep_weights, a
+        network of the same shape starts from the current weights (a data-only change)."""
         self._set_running(False)
         try:
             trainer = experiment.build()
         except PlaygroundError as exc:
             self.failed.emit(str(exc))
             return
+        except (MemoryError, OSError) as exc:  # a dataset too big, a file gone
+            self.failed.emit(f"Could not build the run: {exc}")
+            return
+        kept = False
+        old = self.trainer
+        if keep_weights and old is not None and \
+                old.network.layer_configs() == trainer.network.layer_configs() and \
+                old.network.input_shape == trainer.network.input_shape and \
+                old.network.theta.dtype == trainer.network.theta.dtype:
+            trainer.network.set_weight_arrays(old.network.weight_arrays())
+            kept = True
         self.experiment = experiment
         self.trainer = trainer
+        net = trainer.network
+        train = trainer.split.train
+        self.built.emit(RunInfo(experiment, trainer.prepared, net.layer_configs(),
+                                net.input_shape, net.dtype, train.classification,
+                                train.classes if train.classification else 0, kept))
         self._emit(force=True)
 
     @Slot()
@@ -56,6 +131,9 @@ class TrainingWorker(QObject):
         if self.trainer is None or not self.trainer.running:
             self._emit(force=True)
             return
+        # the epoch budget holds until it is reached; playing on past it trains on freely
+        self._budget = self.experiment.epochs if self.trainer.epoch < self.experiment.epochs \
+            else None
         self._set_running(True)
         self._schedule()
 
@@ -101,10 +179,27 @@ class TrainingWorker(QObject):
             elif name == "penalty":
                 layer, config = value
                 self.trainer.set_penalty(layer, config)
+            elif name == "epochs":
+                self.experiment.epochs = int(value)
+                if self._budget is not None:
+                    self._budget = int(value)
             else:
                 raise PlaygroundError(f"{name} cannot change during training")
         except PlaygroundError as exc:
             self.failed.emit(str(exc))
+        self._emit(force=not self.running)
+
+    @Slot(int, str, int, float)
+    def set_parameter(self, layer: int, name: str, index: int, value: float) -> None:
+        """A weight typed by the user: layer (0-based), parameter name, flat index, new value."""
+        if self.trainer is None:
+            return
+        try:
+            target = self.trainer.network.layers[layer].params[name].reshape(-1)
+            target[index] = value
+        except (IndexError, KeyError):
+            self.failed.emit(f"There is no {name} #{index} in layer {layer + 1}")
+            return
         self._emit(force=not self.running)
 
     @Slot(int, int)
@@ -136,14 +231,16 @@ class TrainingWorker(QObject):
         trainer = self.trainer
         if not self.running or trainer is None:
             return
+        limit = (1 << 62) if self._budget is None else trainer.steps_until_epoch(self._budget)
         if self.slow_steps:
-            trainer.run_steps(self.slow_steps)
+            trainer.run_steps(min(self.slow_steps, limit))
         else:
             deadline = time.perf_counter() + CHUNK_SECONDS
             batch = 1
-            while time.perf_counter() < deadline and trainer.running:
+            done = 0
+            while time.perf_counter() < deadline and trainer.running and done < limit:
                 start = time.perf_counter()
-                trainer.run_steps(batch)
+                done += trainer.run_steps(min(batch, limit - done))
                 took = time.perf_counter() - start
                 # grow the batch of steps while each call is far below the budget
                 if took < CHUNK_SECONDS / 8:
@@ -151,6 +248,13 @@ class TrainingWorker(QObject):
         if not trainer.running:  # diverged or stopped early: stop and say so
             self._set_running(False)
             self._emit(force=True)
+            return
+        if self._budget is not None and trainer.epoch >= self._budget:
+            self._set_running(False)
+            self._emit(force=True)
+            self.notice.emit(f"Finished the {self._budget} epochs set for this run. "
+                             "Play continues training; raise Epochs to set a new goal.")
+            self._budget = None
             return
         self._emit(force=False)
         self._schedule()
@@ -172,7 +276,9 @@ class TrainingController(QObject):
     """The GUI side: starts the worker's thread, forwards commands as queued signals, keeps the
     latest snapshot, and shuts the thread down cleanly."""
 
-    load_requested = Signal(object)
+    load_requested = Signal(object, bool)
+    warm_up_requested = Signal()
+    parameter_requested = Signal(int, str, int, float)
     play_requested = Signal()
     pause_requested = Signal()
     step_batch_requested = Signal()
@@ -183,7 +289,10 @@ class TrainingController(QObject):
     stop_requested = Signal()
 
     snapshot_received = Signal(object)
-    message = Signal(str)
+    built = Signal(object)  # RunInfo
+    message = Signal(str)  # problems: divergence, bad settings
+    notice = Signal(str)  # news: an epoch budget reached
+    ready = Signal(float)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -200,12 +309,17 @@ class TrainingController(QObject):
                              (self.step_epoch_requested, self.worker.step_epoch),
                              (self.reset_requested, self.worker.reset),
                              (self.hyperparameter_requested, self.worker.set_hyperparameter),
-                             (self.speed_requested, self.worker.set_speed)):
+                             (self.speed_requested, self.worker.set_speed),
+                             (self.warm_up_requested, self.worker.warm_up),
+                             (self.parameter_requested, self.worker.set_parameter)):
             signal.connect(slot)
         # blocking, so that stop has run on the worker's thread before quit() ends its loop
         self.stop_requested.connect(self.worker.stop, Qt.ConnectionType.BlockingQueuedConnection)
         self.worker.snapshot.connect(self._on_snapshot)
         self.worker.failed.connect(self.message)
+        self.worker.notice.connect(self.notice)
+        self.worker.built.connect(self.built)
+        self.worker.ready.connect(self.ready)
         self.worker.running_changed.connect(self._on_running)
         self.thread.start()
 

@@ -18,7 +18,7 @@ def load(qtbot, ctl, name="spiral", **changes):
     exp = load_preset(name)
     for key, value in changes.items():
         setattr(exp, key, value)
-    ctl.load_requested.emit(exp)
+    ctl.load_requested.emit(exp, False)
     qtbot.waitUntil(lambda: ctl.latest is not None and ctl.latest.step == 0, timeout=30_000)
 
 
@@ -73,7 +73,7 @@ def test_divergence_is_a_message_not_an_exception(qtbot, controller):
     exp.optimizer["learning_rate"] = 100.0
     messages = []
     controller.message.connect(messages.append)
-    controller.load_requested.emit(exp)
+    controller.load_requested.emit(exp, False)
     qtbot.waitUntil(lambda: controller.latest is not None, timeout=30_000)
     controller.play_requested.emit()
     qtbot.waitUntil(lambda: bool(messages) and not controller.running, timeout=30_000)
@@ -85,7 +85,7 @@ def test_a_bad_document_is_reported(qtbot, controller):
     exp.layers[-1]["activation"] = "tanh"  # binary cross-entropy needs a sigmoid output
     messages = []
     controller.message.connect(messages.append)
-    controller.load_requested.emit(exp)
+    controller.load_requested.emit(exp, False)
     qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
     assert "sigmoid" in messages[0] and controller.latest is None
 
