@@ -1,85 +1,99 @@
-"""The desktop application's entry point. For now a small window: the presets and how to train
-them; the interactive editor and live views build on this window."""
+"""The desktop application's entry point, and `--screenshot`: open the window offscreen, train
+for a while, save a picture of the whole window and exit (for docs, tests, and for checking what
+a user sees)."""
 
 from __future__ import annotations
 
-import html
+import os
 import sys
+import tempfile
+import time
+from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QSplitter,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
-from playground import __version__
-from playground.core.experiment import load_preset, preset_names
-from playground.core.network import describe_stack
-from playground.data.catalog import list_datasets
+from playground.core.errors import PlaygroundError
+from playground.ui.main_window import DEFAULT_PRESET, MainWindow
+
+ORGANIZATION = APPLICATION = "Neural Playground"
+SCREENSHOT_SIZE = (1280, 800)
 
 
-class MainWindow(QMainWindow):
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowTitle(f"Neural Playground {__version__}")
-        self.presets = QListWidget()
-        self.details = QTextBrowser()
-        # looked up once: the catalog searches the disk for installed full-size sets
-        self.input_shapes = {d["name"]: tuple(d["input_shape"]) for d in list_datasets()}
-        for name in preset_names():
-            exp = load_preset(name)
-            item = QListWidgetItem(exp.title or name)
-            item.setData(Qt.ItemDataRole.UserRole, name)
-            self.presets.addItem(item)
-        self.presets.currentItemChanged.connect(self._show_preset)
-        heading = QLabel("Presets")
-        heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.addWidget(heading)
-        column.addWidget(self.presets)
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self.details)
-        splitter.setSizes([260, 640])
-        self.setCentralWidget(splitter)
-        self.setStyleSheet("QListWidget, QTextBrowser { font-size: 13pt; }")
-        self.resize(960, 600)
-        if self.presets.count():
-            self.presets.setCurrentRow(0)
+class ScreenshotRun:
+    """Drives a window through: wait for the kernels and the run, train, pause, save."""
 
-    def _show_preset(self, item: QListWidgetItem | None) -> None:
-        if item is None:
-            return
-        name = item.data(Qt.ItemDataRole.UserRole)
-        exp = load_preset(name)
-        dataset = exp.dataset["name"]
-        features = exp.dataset.get("features")
-        samples = f", {exp.dataset['samples']} samples" if "samples" in exp.dataset else ""
-        shape = (len(features),) if features else self.input_shapes.get(dataset, ())
-        summary = describe_stack(exp.layers, shape)
-        rows = "".join(f"<tr><td>{s.label}</td><td>{'×'.join(map(str, s.output_shape))}</td>"
-                       f"<td align='right'>{s.params}</td>"
-                       f"<td>{html.escape(s.error or '')}</td></tr>" for s in summary)
-        self.details.setHtml(
-            f"<h2>{exp.title}</h2><p>{exp.description}</p>"
-            f"<p><b>Data:</b> {dataset}{samples}. "
-            f"<b>Optimizer:</b> {exp.optimizer['name']}, learning rate "
-            f"{exp.optimizer['learning_rate']}. <b>Epochs:</b> {exp.epochs}.</p>"
-            f"<table cellpadding='4'><tr><th align='left'>Layer</th><th align='left'>Output"
-            f"</th><th align='right'>Parameters</th></tr>{rows}</table>"
-            f"<p>Train it from a terminal: <code>playground train {name}</code></p>")
+    def __init__(self, window: MainWindow, path: str | Path, train_seconds: float,
+                 timeout: float = 120.0) -> None:
+        self.window = window
+        self.path = Path(path)
+        self.train_seconds = max(0.0, float(train_seconds))
+        self.deadline = time.perf_counter() + timeout + self.train_seconds
+        self.stage = "loading"
+        self.stage_started = time.perf_counter()
+        self.saved = False
+        self.timer = QTimer()
+        self.timer.timeout.connect(self._tick)
+        self.timer.start(50)
+
+    def _next(self, stage: str) -> None:
+        self.stage = stage
+        self.stage_started = time.perf_counter()
+
+    def _tick(self) -> None:
+        w = self.window
+        now = time.perf_counter()
+        if now > self.deadline:
+            print(f"playground --screenshot: gave up while {self.stage}", file=sys.stderr)
+            self._finish()
+        elif self.stage == "loading":
+            if w.ready and w.latest is not None and w.run_info is not None:
+                if self.train_seconds > 0:
+                    w.controller.play_requested.emit()
+                    self._next("training")
+                else:
+                    self._next("settling")
+        elif self.stage == "training":
+            if now - self.stage_started >= self.train_seconds:
+                w.pause()
+                self._next("settling")
+        elif self.stage == "settling" and not w.running and now - self.stage_started > 0.4:
+            # (after a pause, the final snapshot is drawn, and the curves with it)
+            self.saved = w.grab().save(str(self.path))
+            if not self.saved:
+                print(f"playground --screenshot: could not write {self.path}", file=sys.stderr)
+            self._finish()
+
+    def _finish(self) -> None:
+        self.timer.stop()
+        self.window.close()
+        QApplication.instance().quit()
 
 
-def run() -> int:
+def run(screenshot: str | None = None, preset: str | None = None,
+        train_seconds: float = 0.0) -> int:
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = QApplication.instance() or QApplication(sys.argv)
-    window = MainWindow()
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    if screenshot:
+        # a screenshot must not replace the user's saved window and last experiment
+        scratch = tempfile.mkdtemp(prefix="playground-screenshot-")
+        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+    else:
+        settings = QSettings()
+    try:
+        window = MainWindow(preset=preset or (DEFAULT_PRESET if screenshot else None),
+                            settings=settings)
+    except PlaygroundError as exc:
+        print(f"playground: {exc}", file=sys.stderr)
+        return 2
+    if screenshot:
+        window.resize(*SCREENSHOT_SIZE)
+        window.show()
+        shot = ScreenshotRun(window, screenshot, train_seconds)
+        app.exec()
+        return 0 if shot.saved else 1
     window.show()
     return app.exec()

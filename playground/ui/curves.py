@@ -1,0 +1,114 @@
+"""Training curves (R1, O2, O3, R5): loss and accuracy per step and per epoch, for training and
+validation, the learning rate the schedule gives, and the best epoch when early stopping is on.
+Drawn from a snapshot's histories; x is the step count, so per-step and per-epoch rows share
+one axis."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+from playground.core.trainer import EPOCH_COLUMNS, STEP_COLUMNS
+
+TRAIN = (0, 114, 178)  # blue
+TRAIN_STEPS = (150, 190, 225)  # the noisy per-step curve, drawn light behind
+VALIDATION = (213, 94, 0)  # vermillion
+RATE = (0, 120, 80)
+
+_S = {name: i for i, name in enumerate(STEP_COLUMNS)}
+_E = {name: i for i, name in enumerate(EPOCH_COLUMNS)}
+
+
+def _plot(layout: pg.GraphicsLayoutWidget, title: str, row: int, col: int,
+          colspan: int = 1) -> pg.PlotItem:
+    plot = layout.addPlot(row=row, col=col, colspan=colspan)
+    plot.setTitle(title, color="k", size="12pt")
+    plot.showGrid(x=True, y=True, alpha=0.25)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setTextPen("k")
+        axis.setPen((90, 90, 90))
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    plot.setClipToView(True)
+    plot.setDownsampling(auto=True, mode="peak")
+    return plot
+
+
+class CurvesView(pg.GraphicsLayoutWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.loss_plot = _plot(self, "Loss", 0, 0)
+        self.accuracy_plot = _plot(self, "Accuracy", 0, 1)
+        self.rate_plot = _plot(self, "Learning rate", 1, 0, colspan=2)
+        self.ci.layout.setRowStretchFactor(0, 3)
+        self.ci.layout.setRowStretchFactor(1, 1)
+        legend = self.loss_plot.addLegend(offset=(-5, 5), labelTextColor="k",
+                                          brush=pg.mkBrush(255, 255, 255, 200))
+        self.loss_steps = self.loss_plot.plot(pen=pg.mkPen(TRAIN_STEPS, width=1),
+                                              name="training, per step")
+        self.loss_train = self.loss_plot.plot(pen=pg.mkPen(TRAIN, width=2.5),
+                                              name="training")
+        self.loss_val = self.loss_plot.plot(pen=pg.mkPen(VALIDATION, width=2.5),
+                                            name="validation")
+        legend.setLabelTextSize("10pt")
+        self.acc_steps = self.accuracy_plot.plot(pen=pg.mkPen(TRAIN_STEPS, width=1))
+        self.acc_train = self.accuracy_plot.plot(pen=pg.mkPen(TRAIN, width=2.5))
+        self.acc_val = self.accuracy_plot.plot(pen=pg.mkPen(VALIDATION, width=2.5))
+        self.rate = self.rate_plot.plot(pen=pg.mkPen(RATE, width=2))
+        self.best_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen((60, 60, 60), width=1.5,
+                                                                  style=pg.QtCore.Qt.DashLine),
+                                           label="best", labelOpts={"color": "k",
+                                                                    "position": 0.9})
+                           for _ in range(2)]
+        for plot, line in zip((self.loss_plot, self.accuracy_plot), self.best_lines,
+                              strict=True):
+            plot.addItem(line)
+            line.setVisible(False)
+        self.loss_plot.setLabel("bottom", "step")
+        self.accuracy_plot.setLabel("bottom", "step")
+        self.accuracy_plot.setYRange(0, 1, padding=0.02)
+
+    def reset_curves(self) -> None:
+        for curve in (self.loss_steps, self.loss_train, self.loss_val, self.acc_steps,
+                      self.acc_train, self.acc_val, self.rate):
+            curve.setData([], [])
+        for line in self.best_lines:
+            line.setVisible(False)
+
+    def update_from(self, steps: np.ndarray, epochs: np.ndarray, best_epoch: int | None,
+                    classification: bool) -> None:
+        """Redraw from a snapshot's step rows (STEP_COLUMNS) and epoch rows (EPOCH_COLUMNS)."""
+        s = steps[:, _S["step"]] if len(steps) else np.zeros(0)
+        e = epochs[:, _E["step"]] if len(epochs) else np.zeros(0)
+        self.loss_steps.setData(s, _finite(steps, _S["loss"]))
+        self.loss_train.setData(e, _finite(epochs, _E["loss"]))
+        self.loss_val.setData(e, _finite(epochs, _E["val_loss"]))
+        self.rate.setData(s, _finite(steps, _S["learning_rate"]))
+        self.accuracy_plot.setVisible(classification)
+        if classification:
+            self.acc_steps.setData(s, _finite(steps, _S["accuracy"]))
+            self.acc_train.setData(e, _finite(epochs, _E["accuracy"]))
+            self.acc_val.setData(e, _finite(epochs, _E["val_accuracy"]))
+        best_step = None
+        if best_epoch is not None and len(epochs):
+            rows = np.flatnonzero(epochs[:, _E["epoch"]] == best_epoch)
+            if len(rows):
+                best_step = float(epochs[rows[0], _E["step"]])
+        for line in self.best_lines:
+            line.setVisible(best_step is not None)
+            if best_step is not None:
+                line.setValue(best_step)
+
+
+def _finite(rows: np.ndarray, column: int) -> np.ndarray:
+    """A column with infinities as NaN (pyqtgraph draws gaps at NaN; inf would wreck ranges)."""
+    if not len(rows):
+        return np.zeros(0)
+    values = rows[:, column].astype(np.float64)
+    values[~np.isfinite(values)] = math.nan
+    return values
