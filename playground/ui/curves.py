@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from playground.core.trainer import EPOCH_COLUMNS, STEP_COLUMNS
+from playground.ui.palette import hex_color
 
 TRAIN = (0, 114, 178)  # blue
 TRAIN_STEPS = (150, 190, 225)  # the noisy per-step curve, drawn light behind
@@ -42,20 +43,19 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setBackground("w")
-        self.loss_plot = _plot(self, "Loss", 0, 0)
-        self.accuracy_plot = _plot(self, "Accuracy", 0, 1)
-        self.rate_plot = _plot(self, "Learning rate", 1, 0, colspan=2)
-        self.ci.layout.setRowStretchFactor(0, 3)
-        self.ci.layout.setRowStretchFactor(1, 1)
-        legend = self.loss_plot.addLegend(offset=(-5, 5), labelTextColor="k",
-                                          brush=pg.mkBrush(255, 255, 255, 200))
-        self.loss_steps = self.loss_plot.plot(pen=pg.mkPen(TRAIN_STEPS, width=1),
-                                              name="training, per step")
-        self.loss_train = self.loss_plot.plot(pen=pg.mkPen(TRAIN, width=2.5),
-                                              name="training")
-        self.loss_val = self.loss_plot.plot(pen=pg.mkPen(VALIDATION, width=2.5),
-                                            name="validation")
-        legend.setLabelTextSize("10pt")
+        # the key is a line of its own: a legend box would cover the curves
+        key = (f"<span style='color:{hex_color(TRAIN)}'>━ training</span> &nbsp; "
+               f"<span style='color:{hex_color(TRAIN_STEPS)}'>━ training, each step</span>"
+               f" &nbsp; <span style='color:{hex_color(VALIDATION)}'>━ validation</span>")
+        self.key = self.addLabel(key, row=0, col=0, colspan=2, size="11pt")
+        self.loss_plot = _plot(self, "Loss", 1, 0)
+        self.accuracy_plot = _plot(self, "Accuracy", 1, 1)
+        self.rate_plot = _plot(self, "Learning rate", 2, 0, colspan=2)
+        self.ci.layout.setRowStretchFactor(1, 3)
+        self.ci.layout.setRowStretchFactor(2, 1)
+        self.loss_steps = self.loss_plot.plot(pen=pg.mkPen(TRAIN_STEPS, width=1))
+        self.loss_train = self.loss_plot.plot(pen=pg.mkPen(TRAIN, width=2.5))
+        self.loss_val = self.loss_plot.plot(pen=pg.mkPen(VALIDATION, width=2.5))
         self.acc_steps = self.accuracy_plot.plot(pen=pg.mkPen(TRAIN_STEPS, width=1))
         self.acc_train = self.accuracy_plot.plot(pen=pg.mkPen(TRAIN, width=2.5))
         self.acc_val = self.accuracy_plot.plot(pen=pg.mkPen(VALIDATION, width=2.5))
@@ -69,8 +69,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
                               strict=True):
             plot.addItem(line)
             line.setVisible(False)
-        self.loss_plot.setLabel("bottom", "step")
-        self.accuracy_plot.setLabel("bottom", "step")
+        self.rate_plot.setLabel("bottom", "step")
+        self.rate_plot.setMaximumHeight(110)
         self.accuracy_plot.setYRange(0, 1, padding=0.02)
 
     def reset_curves(self) -> None:
@@ -88,7 +88,10 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.loss_steps.setData(s, _finite(steps, _S["loss"]))
         self.loss_train.setData(e, _finite(epochs, _E["loss"]))
         self.loss_val.setData(e, _finite(epochs, _E["val_loss"]))
-        self.rate.setData(s, _finite(steps, _S["learning_rate"]))
+        rates = _finite(steps, _S["learning_rate"])
+        self.rate.setData(s, rates)
+        if np.isfinite(rates).any():  # from zero: a constant rate is a flat line, not noise
+            self.rate_plot.setYRange(0, float(np.nanmax(rates)) * 1.15 or 1.0, padding=0)
         self.accuracy_plot.setVisible(classification)
         if classification:
             self.acc_steps.setData(s, _finite(steps, _S["accuracy"]))

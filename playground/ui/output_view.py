@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPainter
 
 from playground.core.plane import Bounds
 from playground.ui import palette
@@ -62,6 +62,8 @@ class OutputView(pg.PlotWidget):
         self.tool = INSPECT
         self.paint_class = 0
         self.setBackground("w")
+        # the surface is a coarse grid of pixels: let Qt scale it smoothly rather than in blocks
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         self.setAspectLocked(True)
         self.hideButtons()
         for name in ("left", "bottom"):
