@@ -128,13 +128,40 @@ def fill_combo(combo: QComboBox, registry: Registry,
             combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
 
 
-# --- number entry ------------------------------------------------------------------------------
-class NumberSpin(QDoubleSpinBox):
+# --- controls ----------------------------------------------------------------------------------
+class _WheelOnlyWhenFocused:
+    """Scrolling a long form must not change the settings the pointer passes over: the wheel
+    goes to the scroll area unless the control was clicked first."""
+
+    def _guard_wheel(self) -> None:
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: Any) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class Combo(_WheelOnlyWhenFocused, QComboBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._guard_wheel()
+
+
+class IntSpin(_WheelOnlyWhenFocused, QSpinBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._guard_wheel()
+
+
+class NumberSpin(_WheelOnlyWhenFocused, QDoubleSpinBox):
     """A float spin box that shows numbers compactly (0.0001, 1e-08), accepts typed scientific
     notation, and in log mode steps 1-2-5 per decade (0.01 -> 0.02 -> 0.05 -> 0.1)."""
 
     def __init__(self, rng: Range = DEFAULT_FLOAT, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._guard_wheel()
         # many decimals: Qt rounds values to them, and 1e-8 must survive
         self.setDecimals(20)
         self.setRange(rng.low, rng.high)
@@ -183,8 +210,8 @@ def _log_step(value: float, up: bool, low: float) -> float:
     return below[-1] if below[-1] >= smallest else low
 
 
-def int_spin(rng: Range = DEFAULT_INT, off_at_zero: bool = False) -> QSpinBox:
-    spin = QSpinBox()
+def int_spin(rng: Range = DEFAULT_INT, off_at_zero: bool = False) -> IntSpin:
+    spin = IntSpin()
     spin.setRange(int(rng.low), int(min(rng.high, 2**31 - 1)))
     spin.setSingleStep(int(max(rng.step, 1)))
     spin.setKeyboardTracking(False)
@@ -260,7 +287,7 @@ class _ChoiceOrNumber(QWidget):
 
     def __init__(self, choices: tuple[tuple[str, str], ...], rng: Range) -> None:
         super().__init__()
-        self.combo = QComboBox()
+        self.combo = Combo()
         for value, text in choices:
             self.combo.addItem(text, value)
         self.combo.addItem("pixels:", self.NUMBER)
@@ -411,9 +438,9 @@ class ConfigForm(QWidget):
         self._updating = False
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
-        self.chooser: QComboBox | None = None
+        self.chooser: Combo | None = None
         if chooser:
-            self.chooser = QComboBox()
+            self.chooser = Combo()
             fill_combo(self.chooser, registry)
             self.chooser.currentIndexChanged.connect(self._entry_chosen)
             column.addWidget(self.chooser)

@@ -13,11 +13,10 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -34,7 +33,7 @@ from playground.core import layers as layer_registry
 from playground.core.errors import PlaygroundError
 from playground.core.layers import Shape, shape_text
 from playground.core.network import LayerSummary, describe_stack
-from playground.ui.config_form import ConfigForm, display_name, fill_combo, label_text
+from playground.ui.config_form import Combo, ConfigForm, display_name, fill_combo, label_text
 from playground.ui.experiment_model import ExperimentModel
 
 Path = tuple[int, ...]
@@ -66,13 +65,17 @@ def _penalty_text(value: Any) -> str:
     return f"{name} {'/'.join(rates)}".strip()
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 #: the settings a row shows, in the config's order
 _SHOWN: dict[str, Callable[[Any], str]] = {
-    "units": lambda v: f"{v} units",
-    "filters": lambda v: f"{v} filters",
+    "units": lambda v: _count(v, "unit"),
+    "filters": lambda v: _count(v, "filter"),
     "kernel_size": _pair_text,
     "size": _pair_text,
-    "pieces": lambda v: f"{v} pieces",
+    "pieces": lambda v: _count(v, "piece"),
     "stride": lambda v: "" if v in (1, None) else f"stride {_pair_text(v)}",
     "padding": lambda v: "" if v == "valid" else f"pad {v}",
     "factor": lambda v: f"×{v}" if not isinstance(v, list) else f"×{_pair_text(v)}",
@@ -80,7 +83,7 @@ _SHOWN: dict[str, Callable[[Any], str]] = {
     "shape": lambda v: "×".join(map(str, v)),
     "activation": lambda v: display_name(_name_of(v)),
     "penalty": _penalty_text,
-    "layers": lambda v: f"{len(v)} layer{'s' if len(v) != 1 else ''} inside",
+    "layers": lambda v: f"{_count(len(v), 'layer')} inside",
 }
 
 
@@ -156,8 +159,7 @@ class StackView(QTreeWidget):
     the view itself never moves an item."""
 
     def __init__(self, keys: dict[tuple[int, Qt.KeyboardModifier], Callable[[], None]],
-                 dropped: Callable[[Path | None, QTreeWidgetItem | None,
-                                    QAbstractItemView.DropIndicatorPosition], None],
+                 dropped: Callable[[Path, str, Path | None], None],
                  resized: Callable[[], None]) -> None:
         super().__init__()
         self._keys = keys
@@ -199,11 +201,26 @@ class StackView(QTreeWidget):
         source = current.data(0, PATH_ROLE) if current is not None else None
         target = self.itemAt(event.position().toPoint())
         where = self.dropIndicatorPosition()
-        # the model is edited instead; Qt must not move or delete any item itself
+        position = QAbstractItemView.DropIndicatorPosition
+        path = target.data(0, PATH_ROLE) if target is not None else None
+        if target is None or where == position.OnViewport:
+            spot = "end"
+        elif path is None:
+            spot = "top"  # the input row
+        elif target.data(0, MESSAGE_ROLE):
+            spot = "after"  # a message follows its layer (a block's: all of the block)
+        else:
+            spot = {position.AboveItem: "above", position.OnItem: "on"}.get(where, "below")
+        # the model is edited instead: Qt must not move or delete any item itself
         event.setDropAction(Qt.DropAction.IgnoreAction)
         event.accept()
+        self.stopAutoScroll()
+        self.setState(QAbstractItemView.State.NoState)
+        self.viewport().update()
         if source is not None:
-            self._dropped(tuple(source), target, where)
+            # after the drag has finished: the edit rebuilds every row, the dragged one too
+            QTimer.singleShot(0, self, lambda: self._dropped(
+                tuple(source), spot, tuple(path) if path is not None else None))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -233,7 +250,7 @@ class LayerStackEditor(QWidget):
         self.redo_action: QAction = model.undo_stack.createRedoAction(self, "Redo")
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
 
-        self.palette_combo = QComboBox()
+        self.palette_combo = Combo()
         fill_combo(self.palette_combo, layer_registry.registry,
                    lambda name: layer_registry.registry.cls(name).title)
         self.palette_combo.setToolTip("The type of layer that Add inserts")
@@ -342,6 +359,7 @@ class LayerStackEditor(QWidget):
         item = self.item_for(path) if path is not None else None
         if item is not None:
             self.stack.setCurrentItem(item)
+            self.stack.scrollToItem(item)
         else:
             self.stack.clearSelection()
 
@@ -600,29 +618,22 @@ class LayerStackEditor(QWidget):
         self._commit(layers, f"Change {self._full_label(self._layers(), path)} {what}", path,
                      merge)
 
-    def _dropped(self, source: Path, target: QTreeWidgetItem | None,
-                 where: QAbstractItemView.DropIndicatorPosition) -> None:
+    def _dropped(self, source: Path, spot: str, path: Path | None) -> None:
+        """A row dropped "above", "on" or "below" the row at path, "after" the layer at path
+        (on its message), at the "top" (on the input row) or at the "end" (below every row)."""
         layers = self._layers()
-        position = QAbstractItemView.DropIndicatorPosition
-        data = target.data(0, PATH_ROLE) if target is not None else None
-        if target is None or where == position.OnViewport:
-            self.move_layer(source, (len(layers),))
-            return
-        if data is None:  # the input row (or the empty-stack message): the top
-            self.move_layer(source, (0,))
-            return
-        path = tuple(data)
-        config = layer_at(layers, path) if self._exists(layers, path) else None
-        if target.data(0, MESSAGE_ROLE):
-            self.move_layer(source, (*path[:-1], path[-1] + 1))
-        elif where == position.OnItem and is_block(config):
-            self.move_layer(source, (path[0], len(config.get("layers", []))))
-        elif where == position.AboveItem:
-            self.move_layer(source, path)
-        elif is_block(config) and config.get("layers"):
-            self.move_layer(source, (path[0], 0))  # just below the block row: its first layer
+        if spot == "end" or path is None or not self._exists(layers, path):
+            target: Path = (0,) if spot == "top" else (len(layers),)
+        elif spot == "above":
+            target = path
+        elif spot != "after" and is_block(layer_at(layers, path)) and (
+                spot == "on" or layer_at(layers, path).get("layers")):
+            # on the block: at its end; just below its row: before its first layer
+            inner = layer_at(layers, path).get("layers", [])
+            target = (path[0], len(inner) if spot == "on" else 0)
         else:
-            self.move_layer(source, (*path[:-1], path[-1] + 1))
+            target = (*path[:-1], path[-1] + 1)
+        self.move_layer(source, target)
 
     def _commit(self, layers: list[dict[str, Any]], text: str, select: Path | None,
                 merge_key: str | None = None) -> None:

@@ -1,5 +1,7 @@
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from playground.core import (
     activations,
@@ -192,3 +194,27 @@ def test_switching_the_entry_starts_from_its_defaults(qtbot, shown):
     form.chooser.setCurrentIndex(form.chooser.findData("cosine"))
     assert emitted[-1] == (schedules.registry.get("cosine").get_config(), "", False)
     assert set(form.fields()) == {"decay_steps", "final_fraction"}
+
+
+def wheel(widget, steps):
+    center = QPointF(widget.rect().center())
+    event = QWheelEvent(center, QPointF(widget.mapToGlobal(widget.rect().center())),
+                        QPoint(0, 0), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_changes_a_setting_only_after_it_was_clicked(qtbot, shown):
+    form = ConfigForm(layers.registry, "dense")
+    emitted = shown(form)
+    units = form.fields()["units"]
+    activation = form.fields()["activation"].chooser
+    wheel(units, 1)
+    wheel(activation, 1)
+    assert form.config() == layers.registry.get("dense").get_config()
+    assert emitted == []
+    form.activateWindow()
+    units.setFocus()
+    qtbot.waitUntil(units.hasFocus)
+    wheel(units, 1)
+    assert form.config()["units"] == 9

@@ -9,7 +9,12 @@ from playground.core.layers import shape_text
 from playground.core.network import describe_stack
 from playground.data.catalog import list_datasets
 from playground.ui.experiment_model import ExperimentModel
-from playground.ui.layer_editor import ERROR_COLOR, UNKNOWN_COLOR, LayerStackEditor
+from playground.ui.layer_editor import (
+    ERROR_COLOR,
+    UNKNOWN_COLOR,
+    LayerStackEditor,
+    key_settings,
+)
 
 SHAPES = {d["name"]: tuple(d["input_shape"]) for d in list_datasets()}
 
@@ -61,12 +66,18 @@ def type_into(qtbot, spin, text):
 
 
 def drag(editor, source, target, where):
-    """What a mouse drag delivers: enter, move and drop on the row at target."""
+    """What a mouse drag delivers: enter, move and drop on the row at target (a path, or an
+    item), or below every row (target None)."""
     stack = editor.stack
     stack.setCurrentItem(editor.item_for(source))
-    rect = stack.visualItemRect(editor.item_for(target))
-    y = {"above": rect.top() + 1, "below": rect.bottom() - 1, "on": rect.center().y()}[where]
-    pos = QPoint(rect.center().x(), y)
+    if target is None:
+        pos = QPoint(20, stack.viewport().height() - 5)
+    else:
+        item = editor.item_for(target) if isinstance(target, tuple) else target
+        rect = stack.visualItemRect(item)
+        y = {"above": rect.top() + 1, "below": rect.bottom() - 1,
+             "on": rect.center().y()}[where]
+        pos = QPoint(rect.center().x(), y)
     mime = stack.mimeData([stack.currentItem()])
     move, left, none = (Qt.DropAction.MoveAction, Qt.MouseButton.LeftButton,
                         Qt.KeyboardModifier.NoModifier)
@@ -74,6 +85,7 @@ def drag(editor, source, target, where):
     QApplication.sendEvent(viewport, QDragEnterEvent(pos, move, mime, left, none))
     QApplication.sendEvent(viewport, QDragMoveEvent(pos, move, mime, left, none))
     QApplication.sendEvent(viewport, QDropEvent(QPointF(pos), move, mime, left, none))
+    QApplication.processEvents()  # the editor takes the drop once the drag is over
 
 
 def row_text(editor, path):
@@ -293,3 +305,28 @@ def test_the_delete_key_in_a_settings_field_does_not_remove_the_layer(qtbot, mak
     units.setFocus()
     qtbot.keyClick(units.lineEdit(), Qt.Key.Key_Delete)
     assert len(model.get("layers")) == 3
+
+
+def test_drops_on_the_input_row_below_all_rows_and_on_a_message(make):
+    model, editor = make("spiral")
+    d16, out = model.get("layers")[0], model.get("layers")[2]
+    drag(editor, (2,), editor.stack.topLevelItem(0), "on")  # the input row: to the top
+    assert model.get("layers") == [out, d16, d16]
+    drag(editor, (0,), None, None)  # the empty space below the rows: to the end
+    assert model.get("layers") == [d16, d16, out]
+    assert editor.selected_path() == (2,)
+    model.set("layers", [spec("conv2d"), d16, out], "an impossible first layer")
+    message = editor.stack.topLevelItem(2)
+    assert "⚠" in message.text(0)
+    drag(editor, (2,), message, "on")  # right after the layer the message is about
+    assert model.get("layers") == [spec("conv2d"), out, d16]
+
+
+def test_rows_name_the_settings_that_tell_layers_apart():
+    assert key_settings(spec("dense", units=1, activation="sigmoid")) == "1 unit, sigmoid"
+    assert key_settings(spec("conv2d", filters=6, kernel_size=5, padding=2)) == \
+        "6 filters, 5×5, pad 2, relu"
+    assert key_settings(spec("maxpool2d", size=[2, 3], stride=1)) == "2×3"
+    assert key_settings(spec("dense", penalty={"name": "l2", "rate": 0.01})) == \
+        "8 units, tanh, l2 0.01"
+    assert key_settings(spec("residual", layers=[spec("dense")])) == "1 layer inside"
