@@ -100,7 +100,7 @@ class _Edit(QUndoCommand):
 class ExperimentModel(QObject):
     """Holds the document; `changed(old, new)` follows every edit, undo and redo."""
 
-    changed = Signal(dict, dict)
+    changed = Signal(object, object)  # (object: a dict signal would sort the keys)
 
     def __init__(self, experiment: Experiment, parent: QObject | None = None) -> None:
         super().__init__(parent)

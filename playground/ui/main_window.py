@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
             scroll.setWidgetResizable(True)
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             self.tabs.addTab(scroll, title)
-        self.tabs.setMinimumWidth(330)
+        self.tabs.setMinimumWidth(360)
 
         self.diagram = NetworkDiagram()
         self.curves = CurvesView()
@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 1)
-        splitter.setSizes([340, 480, 460])
+        splitter.setSizes([370, 460, 450])
         self.splitter = splitter
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -285,7 +285,6 @@ class MainWindow(QMainWindow):
             return tuple(self.run_info.input_shape)
         return self.input_shapes.get(name, (2,))
 
-    @Slot(dict, dict)
     def _document_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         self._update_title()
         self.layer_editor.set_input_shape(self.input_shape())
