@@ -32,6 +32,7 @@ from playground import __version__
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment, load_preset, preset_names, resolve
 from playground.core.network import Network
+from playground.core.trainer import EPOCH_COLUMNS
 from playground.data import csv_import, points, toy2d
 from playground.data.catalog import list_datasets
 from playground.ui.curves import CurvesView
@@ -385,7 +386,13 @@ class MainWindow(QMainWindow):
                 return "–"
             return f"{100 * value:.1f}%" if percent else f"{value:.4f}"
 
-        rows = [("Training", m.get("loss"), m.get("accuracy")),
+        # training numbers over the last whole epoch: one batch's are too noisy to read
+        if len(snap.epochs):
+            last = dict(zip(EPOCH_COLUMNS, snap.epochs[-1], strict=True))
+            train_loss, train_acc = last["loss"], last["accuracy"]
+        else:
+            train_loss, train_acc = m.get("loss"), m.get("accuracy")
+        rows = [("Training", train_loss, train_acc),
                 ("Validation", m.get("val_loss"), m.get("val_accuracy"))]
         cells = "".join(
             f"<tr><td>{name}</td><td align='right'>{fmt(loss)}</td>"
