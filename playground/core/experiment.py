@@ -43,6 +43,8 @@ class Experiment:
     target: str = "labels"
     #: std of Gaussian noise added to each training batch's inputs (denoising autoencoder, E3)
     input_noise: float = 0.0
+    #: layers (1-based, as in the editor) whose parameters training leaves unchanged (T1)
+    frozen: list[int] = field(default_factory=list)
     title: str = ""
     description: str = ""
 
@@ -112,6 +114,10 @@ class Experiment:
         if self.target not in ("labels", "input"):
             raise SpecError("target: use \"labels\" or \"input\" (an autoencoder)")
         self.input_noise = float(check_number("input_noise", self.input_noise, 0.0, 10.0))
+        if not isinstance(self.frozen, list):
+            raise SpecError("frozen: expected a list of layer numbers, e.g. [1, 2]")
+        self.frozen = sorted({int(check_number("frozen", i, 1, len(self.layers), integer=True))
+                              for i in self.frozen})
 
     def save(self, path: str | Path, network: Network | None = None) -> None:
         """Write the JSON document, and the weights beside it (same name, .npz) if given."""
@@ -145,6 +151,8 @@ class Experiment:
                           dtype=DTYPES[self.dtype])
         if weights is not None:
             network.load_weights(weights)
+        for index in self.frozen:
+            network.freeze(index)
         stopping = EarlyStopping(**self.early_stopping) if self.early_stopping else None
         trainer = Trainer(network, self.loss, self.optimizer, split,
                           batch_size=self.batch_size, schedule=self.schedule, seed=self.seed,

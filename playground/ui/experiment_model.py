@@ -39,7 +39,7 @@ def live_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, An
         a, b = old.get(key), new.get(key)
         if a == b or key in DESCRIPTIVE:
             continue
-        if key in ("batch_size", "epochs"):  # epochs: the run's budget, no rebuild needed
+        if key in ("batch_size", "epochs", "frozen"):  # epochs: the budget; no rebuild needed
             changes.append((key, b))
         elif key == "optimizer":
             if a.get("name") != b.get("name"):

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -244,6 +245,7 @@ class LayerStackEditor(QWidget):
         self._selected: Path | None = None
         self._announced: Path | None = None  # the selection selection_changed last told
         self._refreshing = False
+        self._fetched: list[dict[str, Any]] = []
 
         self.undo_action: QAction = model.undo_stack.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -284,9 +286,14 @@ class LayerStackEditor(QWidget):
                                  "inside it. Select the block, pick a layer type and press "
                                  "“Add in block”; drag layers in or out of it.")
         self.block_hint.setWordWrap(True)
+        self.freeze_check = QCheckBox("Frozen: training leaves its weights unchanged")
+        self.freeze_check.setToolTip("Transfer learning: keep loaded weights while the layers "
+                                     "after it learn")
+        self.freeze_check.toggled.connect(self._freeze_edited)
         self.settings_box = QGroupBox("Layer settings")
         box = QVBoxLayout(self.settings_box)
         box.addWidget(self.block_hint)
+        box.addWidget(self.freeze_check)
         box.addWidget(self.form)
         box.addStretch(1)
         scroll = QScrollArea()
@@ -442,6 +449,8 @@ class LayerStackEditor(QWidget):
     def _model_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         if old.get("layers") != new.get("layers"):
             self._refresh()
+        elif old.get("frozen") != new.get("frozen"):
+            self._show_selected()
 
     def _refresh(self) -> None:
         layers = self._layers()
@@ -578,6 +587,11 @@ class LayerStackEditor(QWidget):
             return
         self.settings_box.setTitle(f"{self._full_label(layers, path)} settings")
         self.block_hint.setVisible(is_block(config))
+        top = len(path) == 1
+        self.freeze_check.setVisible(top)
+        self.freeze_check.blockSignals(True)
+        self.freeze_check.setChecked(top and path[0] + 1 in (self.model.get("frozen") or []))
+        self.freeze_check.blockSignals(False)
         self.form.setVisible(True)
         self.form.set_config(config)
 
@@ -638,8 +652,38 @@ class LayerStackEditor(QWidget):
     def _commit(self, layers: list[dict[str, Any]], text: str, select: Path | None,
                 merge_key: str | None = None) -> None:
         self._selected = select  # the refresh that follows the edit selects it
-        self.model.set("layers", layers, text, merge_key)
+        frozen = self._frozen_after(layers)
+        if frozen == (self.model.get("frozen") or []):
+            self.model.set("layers", layers, text, merge_key)
+        else:  # frozen layers moved or went: the numbers follow them, in the same undo step
+            document = self.model.document()
+            document["layers"], document["frozen"] = layers, frozen
+            self.model.replace(document, text, merge_key)
         self._announce()
+
+    def _frozen_after(self, layers: list[dict[str, Any]]) -> list[int]:
+        """The frozen layer numbers after an edit: each follows its layer (the editing methods
+        keep the layers' dicts, so identity tells where each went); an edit in place keeps
+        the numbers; a removed layer's number goes."""
+        before = self._fetched
+        moved = {i: j for i, old in enumerate(before)
+                 for j, new in enumerate(layers) if new is old}
+        if not moved and len(before) == len(layers):
+            moved = {i: i for i in range(len(layers))}
+        return sorted(moved[i - 1] + 1 for i in (self.model.get("frozen") or [])
+                      if i - 1 in moved)
+
+    def _freeze_edited(self, frozen: bool) -> None:
+        path = self._selected
+        if path is None or len(path) != 1:
+            return
+        numbers = set(self.model.get("frozen") or [])
+        if frozen:
+            numbers.add(path[0] + 1)
+        else:
+            numbers.discard(path[0] + 1)
+        label = self._full_label(self._layers(), path)
+        self.model.set("frozen", sorted(numbers), f"{'Freeze' if frozen else 'Unfreeze'} {label}")
 
     def _announce(self) -> None:
         if self._selected != self._announced:
@@ -648,7 +692,9 @@ class LayerStackEditor(QWidget):
 
     # --- helpers ------------------------------------------------------------------------------
     def _layers(self) -> list[dict[str, Any]]:
-        return self.model.get("layers") or []
+        layers = self.model.get("layers") or []
+        self._fetched = list(layers)  # the dicts an edit starts from (see _frozen_after)
+        return layers
 
     @staticmethod
     def _exists(layers: list[dict[str, Any]], path: Path) -> bool:

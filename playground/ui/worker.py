@@ -181,6 +181,11 @@ class TrainingWorker(QObject):
             elif name == "penalty":
                 layer, config = value
                 self.trainer.set_penalty(layer, config)
+            elif name == "frozen":
+                frozen = {int(i) for i in value or []}
+                for index in range(1, len(self.trainer.network.layers) + 1):
+                    self.trainer.freeze(index, index in frozen)
+                self.experiment.frozen = sorted(frozen)
             elif name == "epochs":
                 self.experiment.epochs = int(value)
                 if self._budget is not None:

@@ -151,3 +151,23 @@ def test_augmentation_from_the_document_reaches_the_training_batches():
     trainer.fit(3)
     assert len(seen) == trainer.step_count and seen[0][1:] == (1, 8, 8)
     assert trainer.evaluate("test")["accuracy"] > 0.6  # chance is 0.1
+
+
+def test_frozen_layers_keep_their_weights_and_bad_numbers_are_named():
+    import numpy as np
+    import pytest
+
+    from playground.core.errors import SpecError
+    from playground.core.experiment import Experiment, load_preset
+
+    doc = load_preset("xor").to_dict()
+    doc["frozen"] = [1]
+    trainer = Experiment.from_dict(doc).build()
+    first = trainer.network.layers[0].params["weight"].copy()
+    last = trainer.network.layers[-1].params["weight"].copy()
+    trainer.run_steps(50)
+    assert np.array_equal(trainer.network.layers[0].params["weight"], first)
+    assert not np.array_equal(trainer.network.layers[-1].params["weight"], last)
+    doc["frozen"] = [len(doc["layers"]) + 1]
+    with pytest.raises(SpecError, match="frozen"):
+        Experiment.from_dict(doc)

@@ -330,3 +330,37 @@ def test_rows_name_the_settings_that_tell_layers_apart():
     assert key_settings(spec("dense", penalty={"name": "l2", "rate": 0.01})) == \
         "8 units, tanh, l2 0.01"
     assert key_settings(spec("residual", layers=[spec("dense")])) == "1 layer inside"
+
+
+def test_freezing_a_layer_writes_the_document_and_follows_the_layer(qtbot):
+    from playground.core.experiment import load_preset
+    from playground.ui.experiment_model import ExperimentModel
+    from playground.ui.layer_editor import LayerStackEditor
+
+    model = ExperimentModel(load_preset("lenet"))
+    editor = LayerStackEditor(model, (1, 28, 28))
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.select((0,))
+    editor.freeze_check.click()
+    assert model.get("frozen") == [1]
+    assert model.experiment().frozen == [1]
+    editor.select((3,))
+    editor.move_selected(-1)  # a layer after it moves: layer 1 stays frozen
+    assert model.get("frozen") == [1]
+    editor.select((0,))
+    editor.move_selected(1)  # the frozen layer itself moves down one
+    assert model.get("frozen") == [2]
+    editor.select((1,))
+    assert editor.freeze_check.isChecked()
+    editor.select((0,))
+    editor.remove_selected()  # the layer before it goes: it is now number 1
+    assert model.get("frozen") == [1]
+    editor.select((0,))
+    editor.remove_selected()  # the frozen layer goes
+    assert model.get("frozen") == []
+    model.undo_stack.undo()
+    assert model.get("frozen") == [1]
+    editor.select((0,))
+    editor.form.fields()["filters"].setValue(8)  # an edit in place keeps it frozen
+    assert model.get("frozen") == [1] and model.get("layers")[0]["filters"] == 8
