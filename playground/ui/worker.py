@@ -37,6 +37,15 @@ class RunInfo:
     kept_weights: bool  # the previous run's weights carried over (a data-only change)
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    part: str
+    step: int  # the step count the outputs belong to
+    indices: np.ndarray  # positions in the part
+    outputs: np.ndarray  # (n, k) network outputs
+    metrics: dict[str, Any]  # loss, accuracy, per_class_accuracy, confusion (or r2)
+
+
 def warm_up_kernels() -> None:
     """Load (or compile, on a first start) the kernels the app uses: a tiny dense run on both
     training paths, inference, and a tiny convolutional step, so that no later call on any thread
@@ -78,6 +87,8 @@ class TrainingWorker(QObject):
     notice = Signal(str)  # something the user should know that is not an error
     running_changed = Signal(bool)
     ready = Signal(float)  # kernels warmed up (seconds it took)
+    evaluated = Signal(object)  # Evaluation of a part (predictions, confusion)
+    excited = Signal(object)  # (layer 1-based, unit, core.excite.Excitation)
 
     def __init__(self) -> None:
         super().__init__()
@@ -209,6 +220,60 @@ class TrainingWorker(QObject):
             return
         self._emit(force=not self.running)
 
+    @Slot(str, int)
+    def evaluate(self, part: str, limit: int) -> None:
+        """Outputs of up to `limit` samples of a part, with the metrics (the test set is scored
+        only when the user asks: this is how the views ask)."""
+        trainer = self.trainer
+        if trainer is None:
+            return
+        data = {"train": trainer.split.train, "validation": trainer.split.validation,
+                "test": trainer.split.test}.get(part)
+        if data is None or not len(data):
+            self.failed.emit(f"There is no {part} data to score in this run.")
+            return
+        count = min(int(limit), len(data))
+        outputs = trainer.predict(data.X[:count])
+        metrics = trainer.evaluate(part)
+        self.evaluated.emit(Evaluation(part, trainer.step_count, np.arange(count), outputs,
+                                       metrics))
+
+    @Slot(int, int)
+    def excite(self, layer: int, unit: int) -> None:
+        """The input that most excites a unit (layer 1-based), by gradient ascent (C6)."""
+        from playground.core.excite import maximize_unit
+
+        if self.trainer is None:
+            return
+        try:
+            result = maximize_unit(self.trainer.network, layer, unit)
+        except PlaygroundError as exc:
+            self.failed.emit(str(exc))
+            return
+        self.excited.emit((layer, unit, result))
+
+    @Slot(str)
+    def load_weights(self, path: str) -> None:
+        """Weights saved from another run: every array whose layer number, type and shape match
+        is loaded (T1); the rest keep their values."""
+        if self.trainer is None:
+            return
+        network = self.trainer.network
+        try:
+            loaded = network.load_weights(path, strict=False)
+        except PlaygroundError as exc:
+            self.failed.emit(str(exc))
+            return
+        total = len(network.weight_arrays())
+        if not loaded:
+            self.failed.emit(f"None of the weights in {path} fit this network: layers must "
+                             "have the same number, type and shape.")
+            return
+        layers = sorted({int(name.split(".")[0]) for name in loaded})
+        self.notice.emit(f"Loaded {len(loaded)} of {total} weight arrays, into layer"
+                         f"{'s' * (len(layers) > 1)} {', '.join(map(str, layers))}.")
+        self._emit(force=True)
+
     @Slot(int, int)
     def set_speed(self, steps_per_frame: int, delay_ms: int) -> None:
         """0 steps: full speed; otherwise that many steps, then wait delay_ms (slow motion)."""
@@ -269,6 +334,8 @@ class TrainingWorker(QObject):
     def _set_running(self, running: bool) -> None:
         if running != self.running:
             self.running = running
+            if not running:  # the last numbers arrive before the news that training paused
+                self._emit(force=True)
             self.running_changed.emit(running)
 
     def _emit(self, force: bool) -> None:
@@ -286,6 +353,9 @@ class TrainingController(QObject):
     load_requested = Signal(object, bool)
     warm_up_requested = Signal()
     parameter_requested = Signal(int, str, int, float)
+    evaluate_requested = Signal(str, int)
+    excite_requested = Signal(int, int)
+    load_weights_requested = Signal(str)
     play_requested = Signal()
     pause_requested = Signal()
     step_batch_requested = Signal()
@@ -300,6 +370,8 @@ class TrainingController(QObject):
     message = Signal(str)  # problems: divergence, bad settings
     notice = Signal(str)  # news: an epoch budget reached
     ready = Signal(float)
+    evaluated = Signal(object)
+    excited = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -322,7 +394,10 @@ class TrainingController(QObject):
                              (self.hyperparameter_requested, self.worker.set_hyperparameter),
                              (self.speed_requested, self.worker.set_speed),
                              (self.warm_up_requested, self.worker.warm_up),
-                             (self.parameter_requested, self.worker.set_parameter)):
+                             (self.parameter_requested, self.worker.set_parameter),
+                             (self.evaluate_requested, self.worker.evaluate),
+                             (self.excite_requested, self.worker.excite),
+                             (self.load_weights_requested, self.worker.load_weights)):
             signal.connect(slot)
         # blocking, so that stop has run on the worker's thread before quit() ends its loop
         self.stop_requested.connect(self.worker.stop, Qt.ConnectionType.BlockingQueuedConnection)
@@ -331,6 +406,8 @@ class TrainingController(QObject):
         self.worker.notice.connect(self.notice)
         self.worker.built.connect(self.built)
         self.worker.ready.connect(self.ready)
+        self.worker.evaluated.connect(self.evaluated)
+        self.worker.excited.connect(self.excited)
         self.worker.running_changed.connect(self._on_running)
         self.thread.start()
 

@@ -121,3 +121,38 @@ def test_slow_motion_runs_the_chosen_number_of_steps_per_frame(qtbot, controller
     controller.speed_requested.emit(0, 0)  # back to full speed
     controller.play_requested.emit()
     qtbot.waitUntil(lambda: controller.latest.step > 1000, timeout=30_000)
+
+
+def test_evaluate_excite_and_load_weights_answer_from_the_worker(qtbot, controller, tmp_path):
+    import numpy as np
+
+    load(qtbot, controller, "xor")
+    results, excitations, notices, problems = [], [], [], []
+    controller.evaluated.connect(results.append)
+    controller.excited.connect(excitations.append)
+    controller.notice.connect(notices.append)
+    controller.message.connect(problems.append)
+    controller.evaluate_requested.emit("test", 15)
+    qtbot.waitUntil(lambda: bool(results), timeout=10_000)
+    evaluation = results[0]
+    assert evaluation.part == "test" and evaluation.outputs.shape == (15, 1)
+    assert np.asarray(evaluation.metrics["confusion"]).sum() == 40  # the whole test part
+    controller.excite_requested.emit(1, 0)
+    qtbot.waitUntil(lambda: bool(excitations), timeout=10_000)
+    layer, unit, found = excitations[0]
+    assert (layer, unit) == (1, 0) and found.image.shape == (2,)
+    assert found.history[-1] > found.history[0]  # the ascent raised the unit's activation
+
+    trainer = load_preset("xor").build()
+    trainer.run_steps(100)
+    saved = tmp_path / "w.npz"
+    trainer.network.save_weights(saved)
+    controller.load_weights_requested.emit(str(saved))
+    qtbot.waitUntil(lambda: bool(notices), timeout=10_000)
+    assert "Loaded" in notices[0]
+    qtbot.waitUntil(lambda: np.array_equal(controller.latest.theta, trainer.network.theta),
+                    timeout=10_000)
+    (tmp_path / "junk.npz").write_bytes(b"not an archive")
+    controller.load_weights_requested.emit(str(tmp_path / "junk.npz"))
+    qtbot.waitUntil(lambda: bool(problems), timeout=10_000)
+    assert "cannot read" in problems[0]
