@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -276,7 +278,7 @@ def frame_statistics(image: Any) -> dict[str, Any]:
 def check_render(frame_path: Path | None) -> dict[str, Any]:
     requested = _choose_qt_platform()
     messages: list[str] = []
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+    from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     def collect(kind: QtMsgType, _context: Any, text: str) -> None:
@@ -284,9 +286,14 @@ def check_render(frame_path: Path | None) -> dict[str, Any]:
             messages.append(f"{kind.name}: {text}")
 
     previous = qInstallMessageHandler(collect)
+    scratch = tempfile.mkdtemp(prefix="playground-selftest-")
     try:
         start = time.perf_counter()
         app = QApplication.instance() or QApplication([sys.argv[0]])
+        # the window's settings (QSettings()) go to a scratch folder: the selftest neither
+        # reads the user's saved state nor replaces it
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, scratch)
         from playground.ui.app import MainWindow
 
         window = MainWindow()
@@ -302,6 +309,7 @@ def check_render(frame_path: Path | None) -> dict[str, Any]:
         app.processEvents()
     finally:
         qInstallMessageHandler(previous)
+        shutil.rmtree(scratch, ignore_errors=True)
     result = {"qt_platform": QApplication.platformName(), "requested_platform": requested,
               **stats, "qt_messages": messages[:20], "window_seconds": round(seconds, 3)}
     if frame_path is not None:
