@@ -43,13 +43,14 @@ import numpy as np
 
 from playground.core.errors import SpecError
 
-STYLES: dict[str, str] = {
-    "mnist": "MNIST: 20×20 box, centre of mass at the centre",
-    "fashion": "Fashion-MNIST: longest edge fills the frame, centred",
-    "optdigits": "8×8 digits: 32×32 bitmap counted in 4×4 blocks",
-    "font": "Font digits: glyph height 0.68 of the frame, centred",
-    "shapes": "Shapes: longest side 15/28, centred",
-    "bars": "Bars: length 0.78 of the frame, centred",
+#: style -> (what it copies, how), for the GUI
+STYLES: dict[str, tuple[str, str]] = {
+    "mnist": ("MNIST", "fitted into a 20×20 box, centre of mass at the centre"),
+    "fashion": ("Fashion-MNIST", "longest edge fills the frame, centred"),
+    "optdigits": ("the 8×8 digits", "a 32×32 bitmap counted in 4×4 blocks"),
+    "font": ("the font digits", "glyph height 0.68 of the frame, centred"),
+    "shapes": ("the shapes", "longest side 15/28 of the frame, centred"),
+    "bars": ("the bars", "bar length 0.78 of the frame, centred"),
 }
 
 #: dataset name -> style; names not listed (imported IDX files, image folders) use "mnist"
