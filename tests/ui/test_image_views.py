@@ -1,0 +1,487 @@
+"""The image-mode views, driven like a user would: real clicks, and checks on what is drawn
+(pixels of the grabbed widget, the texts its painter writes, the images it draws from)."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QLabel, QWidget
+
+from playground.ui import palette
+from playground.ui.image_grid import ERROR
+from playground.ui.image_pixels import display_rgba, unit_weight_images
+from playground.ui.image_views import (
+    ConfusionView,
+    FeatureMapsView,
+    ImageGrid,
+    PredictionsView,
+    ProbabilityBars,
+    VectorStrip,
+    WeightImagesView,
+)
+
+
+def shown(qtbot, widget, width=450, height=500):
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def settle(qtbot, widget):
+    """Let layouts and scroll areas follow a change."""
+    qtbot.wait(10)
+
+
+def color_at(widget: QWidget, point: QPoint) -> QColor:
+    return widget.grab().toImage().pixelColor(point)
+
+
+def bluish(c: QColor) -> bool:
+    return c.blue() > c.red() + 60
+
+
+def orangish(c: QColor) -> bool:
+    return c.red() > c.blue() + 60
+
+
+class DrawnTexts:
+    """Every text a QPainter writes while the widget is grabbed: (rect, text)."""
+
+    def __init__(self, monkeypatch):
+        self.items: list[tuple[QRectF, str]] = []
+        original = QPainter.drawText
+
+        def record(painter, *args):
+            if len(args) == 3 and isinstance(args[2], str):
+                rect = args[0]
+                origin = painter.transform().map(QRectF(rect).topLeft())
+                self.items.append((QRectF(origin, QRectF(rect).size()), args[2]))
+            return original(painter, *args)
+
+        monkeypatch.setattr(QPainter, "drawText", record)
+
+    def grab(self, widget):
+        self.items.clear()
+        widget.grab()
+        return self
+
+    def texts(self) -> list[str]:
+        return [t for _r, t in self.items]
+
+    def inside(self, rect: QRect) -> list[str]:
+        return [t for r, t in self.items if QRectF(rect).contains(r.center())]
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    return DrawnTexts(monkeypatch)
+
+
+def all_text_at_least_11pt(widget: QWidget) -> None:
+    for label in widget.findChildren(QLabel):
+        assert label.font().pointSizeF() >= 11, (label.text(), label.font().pointSizeF())
+    for grid in widget.findChildren(ImageGrid):
+        assert grid.font_normal.pointSizeF() >= 11
+
+
+# ------------------------------------------------------------------------- WeightImagesView
+def test_dense_weights_draw_one_image_per_unit_with_signs_coloured(qtbot):
+    view = shown(qtbot, WeightImagesView())
+    rng = np.random.default_rng(0)
+    w = rng.normal(0, 0.1, (784, 16))
+    w[:, 3] = np.abs(w[:, 3]) + 0.05  # unit 3: all positive
+    w[:, 5] = -np.abs(w[:, 5]) - 0.05  # unit 5: all negative
+    view.show_dense(w, (1, 28, 28))
+    settle(qtbot, view)
+    grid = view.grid
+    assert grid.count() == 16
+    assert all(grid.image(i).width() == 28 and grid.image(i).height() == 28 for i in range(16))
+    assert [grid.captions(i) for i in (0, 15)] == [["unit 0"], ["unit 15"]]
+    # one limit for the layer: the legend shows max |w|
+    assert view.legend.limit == pytest.approx(np.abs(w).max())
+    # on screen: unit 3 is bluish, unit 5 orange, where the images are drawn
+    image = view.grab().toImage()
+    for unit, test in ((3, bluish), (5, orangish)):
+        rect = grid.image_rect(unit)
+        centre = grid.mapTo(view, rect.center())
+        assert rect.width() >= 28 and test(image.pixelColor(centre)), unit
+    all_text_at_least_11pt(view)
+
+
+def test_many_dense_units_are_all_shown_small_in_a_scroll(qtbot):
+    view = shown(qtbot, WeightImagesView())
+    view.show_dense(np.random.default_rng(1).normal(size=(784, 128)), (1, 28, 28))
+    settle(qtbot, view)
+    assert view.grid.count() == 128
+    assert view.grid.image_rect(0).width() <= 56  # small
+    assert view.grid.height() > view.scroll.viewport().height()  # scrolls
+    assert view.scroll.verticalScrollBar().maximum() > 0
+    assert view.grid.captions(127) == ["127"]  # numbers alone when there are many
+    # the last unit is reachable by scrolling
+    view.scroll.ensureVisible(0, view.grid.image_rect(127).bottom())
+    assert view.scroll.verticalScrollBar().value() > 0
+
+
+def test_dense_weights_of_other_shapes(qtbot):
+    w = np.random.default_rng(2).normal(size=(84, 10))
+    pixels, limit = unit_weight_images(w, (1, 1, 84))  # a flat input, folded near square
+    assert pixels.shape[:3] == (10, 9, 10) and limit == pytest.approx(np.abs(w).max())
+    pixels, _ = unit_weight_images(np.ones((400, 3)), (16, 5, 5))  # channels tiled 4×4
+    assert pixels.shape[:3] == (3, 23, 23)
+    rgb, _ = unit_weight_images(np.ones((3 * 8 * 8, 2)), (3, 8, 8))  # colour: positive = white
+    assert (rgb[..., :3] == 255).all()
+    with pytest.raises(ValueError, match="784"):
+        unit_weight_images(np.ones((100, 2)), (1, 28, 28))
+
+
+def test_conv_filters_of_one_input_channel_are_enlarged_without_smoothing(qtbot):
+    view = shown(qtbot, WeightImagesView())
+    kernels = np.zeros((6, 1, 5, 5))
+    kernels[:, 0] = np.where(np.indices((5, 5)).sum(axis=0) % 2 == 0, 1.0, -1.0)  # checkerboard
+    kernels[2] *= 0.5
+    view.show_conv(kernels, "Conv2D #1 · 6 filters of 1×5×5")
+    settle(qtbot, view)
+    grid = view.grid
+    assert grid.count() == 6
+    assert (grid.image(0).width(), grid.image(0).height()) == (5, 5)
+    assert grid.captions(4) == ["filter 4"]
+    assert view.title.text() == "Conv2D #1 · 6 filters of 1×5×5"
+    rect = grid.image_rect(2)
+    side = rect.width() // 5
+    assert side >= 4 and rect.width() == 5 * side  # a whole factor
+    image = view.grab().toImage()
+    half_blue = QColor(*palette.diverging_rgba(np.array(0.5), 1.0)[:3])
+    half_orange = QColor(*palette.diverging_rgba(np.array(-0.5), 1.0)[:3])
+    for (r, c), expected in (((0, 0), half_blue), ((0, 1), half_orange), ((4, 4), half_blue)):
+        # every pixel of a weight's block has the weight's colour: no blending at the edges
+        for dy, dx in ((1, 1), (side - 2, side - 2), (1, side - 2)):
+            p = grid.mapTo(view, rect.topLeft() + QPoint(c * side + dx, r * side + dy))
+            assert image.pixelColor(p) == expected, (r, c, dy, dx)
+
+
+def test_conv_filters_of_many_input_channels_form_a_labelled_grid(qtbot, drawn):
+    view = shown(qtbot, WeightImagesView(), 450, 500)
+    view.show_conv(np.random.default_rng(3).normal(size=(16, 6, 5, 5)), "Conv2D #3")
+    settle(qtbot, view)
+    grid = view.grid
+    assert grid.count() == 96
+    rows = {grid.image_rect(i).y() for i in range(96)}
+    cols = {grid.image_rect(i).x() for i in range(96)}
+    assert len(rows) == 16 and len(cols) == 6
+    assert grid.image_rect(6).y() > grid.image_rect(5).y()  # filter 1 starts a new row
+    texts = drawn.grab(grid).texts()
+    assert {"filter 0", "filter 15", "in 0", "in 5"} <= set(texts)
+
+
+def test_clicking_a_filter_emits_unit_chosen_and_marks_it(qtbot):
+    view = shown(qtbot, WeightImagesView(), 900, 700)
+    with qtbot.assertNotEmitted(view.layer_chosen):
+        view.set_layers(["Conv2D #1", "Conv2D #3", "Dense #6"])
+    with qtbot.waitSignal(view.layer_chosen) as chosen:
+        view.combo.setCurrentIndex(1)  # as the user's pick in the combo does
+    assert chosen.args == [1]
+    view.show_conv(np.random.default_rng(4).normal(size=(16, 6, 5, 5)), "Conv2D #3")
+    settle(qtbot, view)
+    cell = 4 * 6 + 2  # filter 4, input channel 2
+    with qtbot.waitSignal(view.unit_chosen) as unit:
+        qtbot.mouseClick(view.grid, Qt.MouseButton.LeftButton,
+                         pos=view.grid.image_rect(cell).center())
+    assert unit.args == [1, 4]
+    assert view.grid.selected() == set(range(24, 30))  # the whole filter is framed
+    # a live update with new weights keeps the choice
+    view.show_conv(np.random.default_rng(5).normal(size=(16, 6, 5, 5)), "Conv2D #3")
+    assert view.grid.selected() == set(range(24, 30))
+    # clicking between the cells emits nothing
+    with qtbot.assertNotEmitted(view.unit_chosen):
+        qtbot.mouseClick(view.grid, Qt.MouseButton.LeftButton, pos=QPoint(1, 1))
+
+
+def test_clicking_a_dense_unit_emits_its_number(qtbot):
+    view = shown(qtbot, WeightImagesView())
+    view.set_layers(["Conv2D #1", "Dense #6"])
+    view.set_current_layer(1)
+    view.show_dense(np.random.default_rng(6).normal(size=(784, 16)), (1, 28, 28))
+    settle(qtbot, view)
+    with qtbot.waitSignal(view.unit_chosen) as unit:
+        qtbot.mouseClick(view.grid, Qt.MouseButton.LeftButton,
+                         pos=view.grid.image_rect(9).center())
+    assert unit.args == [1, 9]
+
+
+@pytest.mark.parametrize("size", [(450, 500), (900, 700)])
+def test_excitation_shows_the_image_large_with_its_caption(qtbot, size):
+    view = shown(qtbot, WeightImagesView(), *size)
+    view.show_conv(np.random.default_rng(7).normal(size=(6, 1, 5, 5)), "Conv2D #1")
+    assert not view.panel.isVisible()
+    view.set_busy("Computing…")
+    assert view.panel.isVisible() and view.busy.text() == "Computing…"
+    image = np.zeros((1, 28, 28))
+    image[0, :, :14] = 2.0  # left half positive
+    image[0, :, 14:] = -1.0
+    caption = "Input that most excites filter 3 of Conv2D #1 (activation 4.2)"
+    view.show_excitation(image, caption)
+    settle(qtbot, view)
+    assert view.panel.isVisible() and view.caption.text() == caption
+    assert view.busy.text() == ""
+    box = view.excitation
+    assert (box.image().width(), box.image().height()) == (28, 28)
+    rect = box.image_rect()
+    assert rect.width() >= 112  # large
+    shot = view.grab().toImage()
+    left = box.mapTo(view, QPoint(rect.left() + rect.width() // 4, rect.center().y()))
+    right = box.mapTo(view, QPoint(rect.right() - rect.width() // 4, rect.center().y()))
+    assert bluish(shot.pixelColor(left)) and orangish(shot.pixelColor(right))
+    # the panel does not cover the grid
+    panel = QRect(view.panel.mapTo(view, QPoint(0, 0)), view.panel.size())
+    grid = QRect(view.scroll.mapTo(view, QPoint(0, 0)), view.scroll.size())
+    assert not panel.intersects(grid)
+    view.show_excitation(None, "")
+    assert not view.panel.isVisible() and box.image() is None
+
+
+# ------------------------------------------------------------------------- FeatureMapsView
+LENET = [("Conv2D #1 · 6×28×28", (6, 28, 28)), ("MaxPool2D #2 · 6×14×14", (6, 14, 14)),
+         ("Conv2D #3 · 16×10×10", (16, 10, 10)), ("MaxPool2D #4 · 16×5×5", (16, 5, 5)),
+         ("Dense #6 · 120", (120,)), ("Dense #7 · 84", (84,)), ("Dense #8 · 10 softmax", (10,))]
+
+
+def lenet_outputs(seed):
+    rng = np.random.default_rng(seed)
+    layers = []
+    for label, shape in LENET:
+        values = np.maximum(rng.normal(size=shape), 0.0)  # ReLU outputs
+        if len(shape) == 1 and shape[0] == 10:
+            values = np.exp(rng.normal(size=10) * 3)
+            values /= values.sum()
+        layers.append((label, values.astype(np.float32)))
+    return rng.random((1, 28, 28)).astype(np.float32), layers
+
+
+def test_feature_maps_show_every_channel_of_every_layer(qtbot):
+    view = shown(qtbot, FeatureMapsView())
+    view.set_class_names([f"digit {k}" for k in range(10)])
+    image, layers = lenet_outputs(0)
+    view.show(image, layers)
+    settle(qtbot, view)
+    assert view.section_titles() == ["Input · 1×28×28"] + [label for label, _ in LENET]
+    kinds = [s.kind for s in view.sections]
+    assert kinds == ["input", "maps", "maps", "maps", "maps", "vector", "vector", "bars"]
+    for section, (_label, shape) in zip(view.sections[1:5], LENET[:4], strict=True):
+        grid = section.body
+        assert grid.count() == shape[0]
+        sizes = {(grid.image(i).height(), grid.image(i).width()) for i in range(grid.count())}
+        assert sizes == {shape[1:]}
+    assert len(view.sections[5].body.values) == 120
+    bars = view.sections[7].body
+    assert isinstance(bars, ProbabilityBars) and bars.names[3] == "digit 3"
+    winner = int(np.argmax(layers[-1][1]))
+    assert bars.bar_rect(winner).width() == max(bars.bar_rect(k).width() for k in range(10))
+    # ReLU outputs (>= 0) are drawn white to blue, never orange
+    pixels = view.sections[1].body.pixels()
+    assert (pixels[..., 2] >= pixels[..., 0]).all()
+    all_text_at_least_11pt(view)
+
+
+def test_feature_maps_reuse_their_widgets_for_new_arrays(qtbot):
+    view = shown(qtbot, FeatureMapsView())
+    view.set_class_names([str(k) for k in range(10)])
+    view.show(*lenet_outputs(0))
+    settle(qtbot, view)
+    before = view.findChildren(QWidget)
+    sections = list(view.sections)
+    old_pixels = view.sections[3].body.pixels().copy()
+    old_shot = view.grab().toImage()
+    view.show(*lenet_outputs(1))
+    settle(qtbot, view)
+    after = view.findChildren(QWidget)
+    assert len(after) == len(before) and set(map(id, after)) == set(map(id, before))
+    assert view.sections == sections
+    assert not np.array_equal(view.sections[3].body.pixels(), old_pixels)
+    assert view.grab().toImage() != old_shot
+    # a different network rebuilds the sections
+    view.show(np.zeros((1, 28, 28)), [("Dense #1 · 32", np.ones(32))])
+    settle(qtbot, view)
+    assert [s.kind for s in view.sections] == ["input", "vector"]
+    assert isinstance(view.sections[1].body, VectorStrip)
+
+
+def test_feature_maps_without_class_names_show_the_last_layer_as_cells(qtbot):
+    view = shown(qtbot, FeatureMapsView())
+    image, layers = lenet_outputs(2)
+    view.show(image, layers)
+    assert view.sections[-1].kind == "vector"
+    view.set_class_names([str(k) for k in range(10)])  # names arrive later: bars
+    assert view.sections[-1].kind == "bars"
+
+
+def test_feature_maps_scroll_to_the_last_layer(qtbot):
+    view = shown(qtbot, FeatureMapsView())
+    view.set_class_names([str(k) for k in range(10)])
+    view.show(*lenet_outputs(3))
+    settle(qtbot, view)
+    bar = view.scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum())
+    settle(qtbot, view)
+    last = view.sections[-1]
+    top = last.mapTo(view.scroll.viewport(), QPoint(0, 0)).y()
+    assert top >= 0 and top + last.height() <= view.scroll.viewport().height() + 1
+
+
+# ------------------------------------------------------------------------- PredictionsView
+def predictions_case():
+    rng = np.random.default_rng(8)
+    n = 12
+    images = rng.random((n, 1, 28, 28)).astype(np.float32)
+    labels = np.arange(n) % 10
+    probs = np.full((n, 10), 0.01)
+    predicted = labels.copy()
+    predicted[[3, 7, 10]] = [9, 1, 4]  # three mistakes
+    confidence = {3: 0.6, 7: 0.9, 10: 0.75}
+    for i in range(n):
+        probs[i, predicted[i]] = confidence.get(i, 0.94)
+    probs /= probs.sum(axis=1, keepdims=True)
+    indices = 1000 + np.arange(n) * 3
+    return images, labels, probs, indices
+
+
+def test_predictions_mistakes_first_and_captions(qtbot, drawn):
+    view = shown(qtbot, PredictionsView())
+    view.set_class_names([f"c{k}" for k in range(10)])
+    images, labels, probs, indices = predictions_case()
+    view.show(images, labels, probs, indices)
+    settle(qtbot, view)
+    assert view.order() == list(indices)
+    grid = view.grid
+    p0 = probs[0, 0]
+    assert grid.captions(0)[0] == f"c0 ({100 * p0:.0f}%)"
+    assert grid.captions(0)[1:] == [f"c0 {100 * p0:.0f}%", "c1 1%", "c2 1%"]
+    assert grid.captions(3)[0] == f"c9 ({100 * probs[3, 9]:.0f}%)"
+    assert grid.captions(3)[-1] == "true c3"
+    qtbot.mouseClick(view.mistakes_first, Qt.MouseButton.LeftButton)
+    assert view.mistakes_first.isChecked()
+    # the mistakes, most confident first, then the rest in their order
+    assert view.order() == [indices[7], indices[10], indices[3]] + [
+        indices[i] for i in range(12) if i not in (3, 7, 10)]
+    texts = drawn.grab(grid)
+    under_first = texts.inside(QRect(grid.image_rect(0).left() - 20, grid.image_rect(0).bottom(),
+                                     grid.image_rect(0).width() + 40, 100))
+    assert under_first[0] == f"c1 ({100 * probs[7, 1]:.0f}%)" and under_first[-1] == "true c7"
+    # wrong ones in a thick red frame, right ones not
+    shot = grid.grab().toImage()
+    wrong_edge = grid.image_rect(0).topLeft() + QPoint(grid.image_rect(0).width() // 2, -2)
+    right_edge = grid.image_rect(5).topLeft() + QPoint(grid.image_rect(5).width() // 2, -2)
+    assert shot.pixelColor(wrong_edge) == QColor(*ERROR)
+    assert shot.pixelColor(right_edge) != QColor(*ERROR)
+    assert "3" in view.summary.text() and "12" in view.summary.text()
+    all_text_at_least_11pt(view)
+
+
+def test_clicking_a_prediction_emits_its_test_index(qtbot):
+    view = shown(qtbot, PredictionsView())
+    images, labels, probs, indices = predictions_case()
+    view.show(images, labels, probs, indices)
+    view.mistakes_first.setChecked(True)
+    settle(qtbot, view)
+    for cell, expected in ((0, indices[7]), (4, indices[1])):
+        with qtbot.waitSignal(view.image_chosen) as chosen:
+            qtbot.mouseClick(view.grid, Qt.MouseButton.LeftButton,
+                             pos=view.grid.image_rect(cell).center())
+        assert chosen.args == [int(expected)]
+    # the chosen image stays framed when the order changes
+    view.mistakes_first.setChecked(False)
+    assert view.grid.selected() == {1}
+
+
+def test_predictions_draw_colour_images_as_rgb(qtbot):
+    view = shown(qtbot, PredictionsView())
+    images = np.zeros((2, 3, 8, 8), dtype=np.float32)
+    images[0, 0] = 1.0  # red
+    images[1, 2] = 1.0  # blue
+    view.show(images, np.array([0, 1]), np.array([[0.9, 0.1], [0.2, 0.8]]), np.array([5, 6]))
+    settle(qtbot, view)
+    shot = view.grid.grab().toImage()
+    assert shot.pixelColor(view.grid.image_rect(0).center()) == QColor(255, 0, 0)
+    assert shot.pixelColor(view.grid.image_rect(1).center()) == QColor(0, 0, 255)
+    # grey images outside [0, 1] are scaled by the batch's range
+    grey = display_rgba(np.array([[[[-2.0, 0.0, 2.0]]]]))
+    assert grey[0, 0, :, 0].tolist() == [0, 128, 255]
+
+
+# ------------------------------------------------------------------------- ConfusionView
+def test_confusion_matrix_draws_counts_names_and_accuracies(qtbot, drawn):
+    view = shown(qtbot, ConfusionView(), 450, 450)
+    rng = np.random.default_rng(9)
+    confusion = rng.integers(0, 6, (10, 10))
+    np.fill_diagonal(confusion, rng.integers(150, 200, 10))
+    confusion[4] = 0  # a class with no test images
+    confusion[7, 7], confusion[7, 1] = 80, 20
+    names = [f"n{k}" for k in range(10)]
+    view.show(confusion, names)
+    settle(qtbot, view)
+    drawn.grab(view)
+    for i, j in ((0, 0), (7, 1), (2, 5), (9, 9)):
+        assert drawn.inside(view.cell_rect(i, j)) == [str(confusion[i, j])]
+    texts = drawn.texts()
+    assert set(names) <= set(texts)
+    row = confusion[7].sum()
+    assert f"{100 * 80 / row:.0f}%" in texts and "–" in texts  # per-class, and the empty class
+    acc = np.trace(confusion) / confusion.sum()
+    assert any(t.startswith(f"Accuracy {100 * acc:.1f}%") for t in texts)
+    # right of the matrix, one per row, level with it
+    accuracy_7 = [r for r, t in drawn.items if t == f"{100 * 80 / row:.0f}%"]
+    assert accuracy_7[0].left() >= view.cell_rect(7, 9).right()
+    assert abs(accuracy_7[0].center().y() - view.cell_rect(7, 0).center().y()) < 2
+    # everything fits at 450×450, cells are big enough for three digits
+    assert view.cell_rect(9, 9).bottom() < view.height()
+    assert view.metrics.horizontalAdvance("199") < view.cell_rect(0, 0).width()
+    # the diagonal is blue, mistakes orange, nothing white that has a count
+    shot = view.grab().toImage()
+    assert bluish(shot.pixelColor(view.cell_rect(0, 0).topLeft() + QPoint(2, 2)))
+    mistake = shot.pixelColor(view.cell_rect(7, 1).topLeft() + QPoint(2, 2))
+    assert mistake.red() > mistake.blue() + 40
+
+
+def test_clicking_a_confusion_cell_emits_it(qtbot):
+    view = shown(qtbot, ConfusionView(), 450, 450)
+    view.show(np.eye(3, dtype=int) * 5 + 1, ["cat", "dog", "bird"])
+    with qtbot.waitSignal(view.cell_clicked) as clicked:
+        qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.cell_rect(2, 0).center())
+    assert clicked.args == [2, 0]
+    assert view.accuracy_texts() == ["75%", "75%", "75%"]
+
+
+def test_confusion_with_long_class_names_keeps_counts_inside_their_cells(qtbot, drawn):
+    view = shown(qtbot, ConfusionView(), 450, 450)
+    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+             "Sneaker", "Bag", "Ankle boot"]
+    confusion = np.diag(np.full(10, 175)) + 3
+    view.show(confusion, names)
+    drawn.grab(view)
+    for i in range(10):
+        cell = view.cell_rect(i, i)
+        assert drawn.inside(cell) == [str(confusion[i, i])]
+        assert view.metrics.horizontalAdvance("175") < cell.width()
+    # the full names are written (upwards) over the columns, everything inside the widget
+    assert set(names) <= set(drawn.texts())
+    assert view.cell_rect(9, 9).right() < view.width() and view.cell_rect(9, 9).bottom() < 450
+
+
+def test_views_survive_empty_and_tiny_states(qtbot):
+    views = [WeightImagesView(), FeatureMapsView(), PredictionsView(), ConfusionView()]
+    for view in views:
+        shown(qtbot, view, 160, 140)
+        view.grab()
+    weights, maps, predictions, confusion = views
+    weights.show_conv(np.ones((4, 2, 3, 3)), "Conv2D #1")
+    maps.show(*lenet_outputs(4))
+    predictions.show(np.zeros((0, 1, 28, 28)), np.zeros(0), np.zeros((0, 10)), np.zeros(0))
+    confusion.show(np.zeros((10, 10), dtype=int), [str(k) for k in range(10)])
+    for view in views:
+        view.resize(120, 100)
+        settle(qtbot, view)
+        view.grab()
+    assert confusion.title_text().endswith("no predictions yet")
+    assert "0" in predictions.summary.text() and predictions.grid.count() == 0
