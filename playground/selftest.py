@@ -173,6 +173,7 @@ def check_lenet() -> dict[str, Any]:
     exp = load_preset("lenet")
     start = time.perf_counter()
     trainer = exp.build()
+    built = time.perf_counter()
     x = trainer.train_data.X[:LENET_CHECK_IMAGES]
     error = _compare(trainer.predict(x), reference_forward(
         exp.layers, trainer.network.weight_arrays(), x), "lenet (before training)")
@@ -185,7 +186,9 @@ def check_lenet() -> dict[str, Any]:
         return float(-np.mean(np.log(np.maximum(out[np.arange(len(out)), labels], 1e-12))))
 
     before = batch_loss()
+    trained = time.perf_counter()
     taken = trainer.run_steps(LENET_STEPS)
+    train_seconds = time.perf_counter() - trained
     if taken != LENET_STEPS or trainer.divergence is not None:
         raise CheckFailed(f"lenet: {taken} of {LENET_STEPS} steps ({trainer.divergence})")
     after = batch_loss()
@@ -199,7 +202,8 @@ def check_lenet() -> dict[str, Any]:
         exp.layers, trainer.network.weight_arrays(), x), "lenet (after training)")
     return {"steps": taken, "batch_size": trainer.batch_size, "images_compared": len(x),
             "max_relative_error": max(error, error_after), "fixed_batch_loss_before": before,
-            "fixed_batch_loss_after": after,
+            "fixed_batch_loss_after": after, "build_seconds": round(built - start, 3),
+            "train_seconds": round(train_seconds, 3),
             "build_and_train_seconds": round(time.perf_counter() - start, 3)}
 
 
@@ -336,7 +340,10 @@ def environment() -> dict[str, Any]:
             "bundle": getattr(sys, "_MEIPASS", None), "platform": platform.platform(),
             "machine": platform.machine(), "versions": versions,
             "build_id": _numba_cache.frozen_build_id(), "cwd": os.getcwd(),
-            "home": os.path.expanduser("~")}
+            "home": os.path.expanduser("~"), "cpus": os.cpu_count(),
+            # timings swing when other processes keep the cores busy: say how busy they were
+            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
 
 
 def run_checks(frame_path: Path | None = None,
