@@ -51,13 +51,14 @@ def base_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run(command: list[str], env: dict[str, str], name: str, out: Path) -> dict:
+def run(command: list[str], env: dict[str, str], name: str, out: Path,
+        cwd: Path | None = None) -> dict:
     """Run, stream the output to out/NAME.log, time until the line OK."""
     log_path = out / f"{name}.log"
     start = time.perf_counter()
     ok_at = None
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace")
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -71,12 +72,12 @@ def run(command: list[str], env: dict[str, str], name: str, out: Path) -> dict:
 
 
 def selftest(exe: Path, env: dict[str, str], name: str, out: Path,
-             prefix: list[str] | None = None) -> dict:
+             prefix: list[str] | None = None, cwd: Path | None = None) -> dict:
     report = out / f"{name}.json"
     if report.exists():
         report.unlink()
     result = run([*(prefix or []), str(exe), "--selftest", "--report", str(report)], env,
-                 name, out)
+                 name, out, cwd)
     log_text = Path(result["log"]).read_text(encoding="utf-8", errors="replace")
     if result["exit"] != 0 or not report.exists():
         raise SmokeFailed(f"{name}: exit {result['exit']}\n{log_text[-3000:]}")
@@ -110,11 +111,16 @@ def cold_and_warm(exe: Path, work: Path, out: Path) -> list[dict]:
     home = work / "home"
     home.mkdir()
     env = base_env(home)
-    cold = selftest(exe, env, "cold", out)
+    # started from two different folders: the cache must not depend on the launch folder
+    # (it did with the package in the PYZ: Numba then keys the cache on the working folder)
+    launch_a, launch_b = work / "launch-a", work / "launch-b"
+    launch_a.mkdir()
+    launch_b.mkdir()
+    cold = selftest(exe, env, "cold", out, cwd=launch_a)
     expect(cold["cache_source"] == "user" and inside(cold["cache_folder"], home),
            f"cold: the cache is not in the fresh home: {cold['cache_folder']}")
     expect(cold["cache_misses"] > 0, "cold: no kernel was compiled, yet the cache was empty")
-    warm = selftest(exe, env, "warm", out)
+    warm = selftest(exe, env, "warm", out, cwd=launch_b)
     expect(warm["cache_folder"] == cold["cache_folder"], "warm: another cache folder")
     expect(warm["cache_misses"] == 0 and warm["cache_hits"] >= warm["kernels"] > 0,
            f"warm: {warm['cache_hits']} hits, {warm['cache_misses']} misses")
