@@ -61,7 +61,7 @@ from playground.ui.experiment_model import ExperimentModel
 
 SAMPLES_SHOWN = 32  # 4 rows of 8
 COLUMNS = 8
-CELL = 36  # screen pixels per sample image
+CELL = 34  # screen pixels per sample image
 GAP = 4
 VARIANTS = 8  # augmented versions in the preview
 IMPORTED = ("idx", "image_folder")
