@@ -79,21 +79,29 @@ def run(screenshot: str | None = None, preset: str | None = None,
     app.setApplicationName(APPLICATION)
     if screenshot:
         # a screenshot must not replace the user's saved window and last experiment
-        scratch = tempfile.mkdtemp(prefix="playground-screenshot-")
-        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
-    else:
-        settings = QSettings()
+        with tempfile.TemporaryDirectory(prefix="playground-screenshot-") as scratch:
+            settings = QSettings(str(Path(scratch) / "settings.ini"),
+                                 QSettings.Format.IniFormat)
+            return _screenshot(app, settings, screenshot, preset, train_seconds)
     try:
-        window = MainWindow(preset=preset or (DEFAULT_PRESET if screenshot else None),
-                            settings=settings)
+        window = MainWindow(preset=preset, settings=QSettings())
     except PlaygroundError as exc:
         print(f"playground: {exc}", file=sys.stderr)
         return 2
-    if screenshot:
-        window.resize(*SCREENSHOT_SIZE)
-        window.show()
-        shot = ScreenshotRun(window, screenshot, train_seconds)
-        app.exec()
-        return 0 if shot.saved else 1
     window.show()
     return app.exec()
+
+
+def _screenshot(app: QApplication, settings: QSettings, path: str, preset: str | None,
+                train_seconds: float) -> int:
+    try:
+        window = MainWindow(preset=preset or DEFAULT_PRESET, settings=settings)
+    except PlaygroundError as exc:
+        print(f"playground: {exc}", file=sys.stderr)
+        return 2
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    shot = ScreenshotRun(window, path, train_seconds)
+    app.exec()
+    settings.sync()
+    return 0 if shot.saved else 1

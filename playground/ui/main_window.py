@@ -14,15 +14,18 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QRadioButton,
     QScrollArea,
     QSizePolicy,
     QSlider,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -38,6 +41,8 @@ from playground.data.catalog import list_datasets
 from playground.ui.curves import CurvesView
 from playground.ui.data_panel import DataPanel
 from playground.ui.experiment_model import ExperimentModel, live_changes
+from playground.ui.image_data_panel import ImageDataPanel
+from playground.ui.image_mode import ImageMode
 from playground.ui.layer_editor import LayerStackEditor
 from playground.ui.network_view import NetworkDiagram
 from playground.ui.output_view import OutputView
@@ -46,6 +51,7 @@ from playground.ui.settings_panel import SettingsPanel
 from playground.ui.worker import TrainingController
 
 DEFAULT_PRESET = "spiral"
+IMAGE_PRESET = "lenet"  # what the Images switch opens when the document is a 2-D one
 #: the speed slider: (steps per frame, milliseconds between frames); 0 steps = full speed
 SPEEDS = [(1, 800), (1, 250), (1, 60), (5, 30), (25, 30), (100, 30), (0, 0)]
 SPEED_NAMES = ["1 step / 0.8 s", "1 step / 0.25 s", "16 steps/s", "5 steps / frame",
@@ -67,6 +73,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self)
         self.latest: Any = None
         self.run_info: Any = None
+        self.images = False  # image mode (#6) or the 2-D views
         self.running = False
         self.ready = False
         self._render_pending = False
@@ -100,12 +107,38 @@ class MainWindow(QMainWindow):
                 pass  # a document from another version: start from the default preset
         return load_preset(DEFAULT_PRESET)
 
-    def _build_panels(self) -> None:
+    def _build_data_tab(self) -> QWidget:
+        """2-D points or images: a switch above the matching panel."""
         self.data_panel = DataPanel(self.model)
+        self.image_data_panel = ImageDataPanel(self.model)
+        self.data_pages = QStackedWidget()
+        self.data_pages.addWidget(self.data_panel)
+        self.data_pages.addWidget(self.image_data_panel)
+        self.points_mode = QRadioButton("Points (2-D)")
+        self.images_mode = QRadioButton("Images")
+        self.mode_group = QButtonGroup(self)
+        for button in (self.points_mode, self.images_mode):
+            self.mode_group.addButton(button)
+        self.points_mode.setChecked(True)
+        self.points_mode.clicked.connect(lambda: self.switch_mode(images=False))
+        self.images_mode.clicked.connect(lambda: self.switch_mode(images=True))
+        switch = QHBoxLayout()
+        switch.addWidget(self.points_mode)
+        switch.addWidget(self.images_mode)
+        switch.addStretch(1)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 4, 0, 0)
+        column.addLayout(switch)
+        column.addWidget(self.data_pages, 1)
+        return page
+
+    def _build_panels(self) -> None:
+        data_tab = self._build_data_tab()
         self.layer_editor = LayerStackEditor(self.model)
         self.settings_panel = SettingsPanel(self.model)
         self.tabs = QTabWidget()
-        for widget, title in ((self.data_panel, "Data"), (self.layer_editor, "Layers"),
+        for widget, title in ((data_tab, "Data"), (self.layer_editor, "Layers"),
                               (self.settings_panel, "Training")):
             scroll = QScrollArea()
             scroll.setWidget(widget)
@@ -116,8 +149,12 @@ class MainWindow(QMainWindow):
 
         self.diagram = NetworkDiagram()
         self.curves = CurvesView()
+        self.image_mode = ImageMode(self.controller, self)
+        self.center_pages = QStackedWidget()
+        self.center_pages.addWidget(self.diagram)
+        self.center_pages.addWidget(self.image_mode.center)
         center = QSplitter(Qt.Orientation.Vertical)
-        center.addWidget(self.diagram)
+        center.addWidget(self.center_pages)
         center.addWidget(self.curves)
         center.setSizes([430, 300])
         self.center_splitter = center
@@ -139,12 +176,19 @@ class MainWindow(QMainWindow):
         self.metrics = QLabel()
         self.metrics.setTextFormat(Qt.TextFormat.RichText)
         self.metrics.setWordWrap(True)
-        right = QWidget()
-        column = QVBoxLayout(right)
-        column.setContentsMargins(4, 4, 4, 4)
+        plane_page = QWidget()
+        column = QVBoxLayout(plane_page)
+        column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.output_caption)
         column.addWidget(self.output, 1)
         column.addLayout(toggles)
+        self.right_pages = QStackedWidget()
+        self.right_pages.addWidget(plane_page)
+        self.right_pages.addWidget(self.image_mode.right)
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.right_pages, 1)
         column.addWidget(self.metrics)
 
         self.banner = QLabel()
@@ -201,6 +245,11 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action("Save as…", QKeySequence.StandardKey.SaveAs,
                                            self.save_file_as)
         self.quit_action = self._action("Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.import_weights_action = self._action(
+            "Load weights…", None, self.import_weights,
+            "Load saved weights into the layers that match (number, type and shape)")
+        self.export_weights_action = self._action("Save weights…", None, self.export_weights,
+                                                  "Save the current weights (.npz)")
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
@@ -242,6 +291,9 @@ class MainWindow(QMainWindow):
         for action in (self.open_action, self.save_action, self.save_as_action):
             menu.addAction(action)
         menu.addSeparator()
+        menu.addAction(self.import_weights_action)
+        menu.addAction(self.export_weights_action)
+        menu.addSeparator()
         menu.addAction(self.quit_action)
         edit = self.menuBar().addMenu("&Edit")
         edit.addAction(self.undo_action)
@@ -263,6 +315,8 @@ class MainWindow(QMainWindow):
         self.speed.valueChanged.connect(self._speed_changed)
         self.data_panel.tool_changed.connect(self.output.set_tool)
         self.data_panel.message.connect(lambda text: self.show_banner(text, "error", 8000))
+        self.image_data_panel.message.connect(
+            lambda text: self.show_banner(text, "error", 8000))
         self.output.painted.connect(self.data_panel.apply_stroke)
         self.output.erased.connect(self.data_panel.apply_erase)
         self.show_test.toggled.connect(self.output.set_show_test)
@@ -340,9 +394,30 @@ class MainWindow(QMainWindow):
     def _on_built(self, info: Any) -> None:
         self.run_info = info
         self.layer_editor.set_input_shape(tuple(info.input_shape))
-        self.renderer.set_run(info)
+        images = self.image_mode.set_run(info)
+        if not images:
+            self.renderer.set_run(info)
+        self._show_mode(images)
         self.curves.reset_curves()
         self._rate_mark = None
+
+    def _show_mode(self, images: bool) -> None:
+        self.images = images
+        self.center_pages.setCurrentIndex(1 if images else 0)
+        self.right_pages.setCurrentIndex(1 if images else 0)
+        self.data_pages.setCurrentIndex(1 if images else 0)
+        (self.images_mode if images else self.points_mode).setChecked(True)
+
+    def switch_mode(self, images: bool) -> None:
+        """The Points / Images switch: open the matching default preset (one undo step) unless
+        the document already is of that kind."""
+        if images == (len(self.input_shape()) == 3):
+            self.data_pages.setCurrentIndex(1 if images else 0)
+            return
+        preset = IMAGE_PRESET if images else DEFAULT_PRESET
+        self.file_path = None
+        self.model.replace(load_preset(preset).to_dict(),
+                           f"Open preset {preset} ({'images' if images else '2-D points'})")
 
     @Slot(bool)
     def _on_running(self, running: bool) -> None:
@@ -366,7 +441,10 @@ class MainWindow(QMainWindow):
         snap = self.latest
         if snap is None or self.run_info is None:
             return
-        self.renderer.render(snap)
+        if self.images:
+            self.image_mode.render(snap, self.running)
+        else:
+            self.renderer.render(snap)
         self.frames += 1
         now = time.perf_counter()
         force = not self.running
@@ -536,6 +614,30 @@ class MainWindow(QMainWindow):
             index, name = key.split(".", 1)
             network.layer(int(index)).buffers[name][...] = value
         return network
+
+    def import_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load weights", "", "Weights (*.npz)")
+        if path:
+            self.controller.load_weights_requested.emit(path)
+
+    def export_weights(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save weights", "weights.npz",
+                                              "Weights (*.npz)")
+        if path:
+            self.save_weights_to(path)
+
+    def save_weights_to(self, path: str | Path) -> bool:
+        network = self.trained_network()
+        if network is None:
+            self.show_banner("There are no weights yet: wait for the run to load.", "error")
+            return False
+        try:
+            network.save_weights(path)
+        except OSError as exc:
+            self.show_banner(f"Could not save weights to {Path(path).name}: {exc}", "error")
+            return False
+        self.statusBar().showMessage(f"Saved weights to {path}", 5000)
+        return True
 
     # --- start and end ---------------------------------------------------------------------------
     def _restore_geometry(self) -> None:

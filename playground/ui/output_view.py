@@ -92,6 +92,12 @@ class OutputView(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.set_bounds(self.bounds)
 
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return width  # a square widget keeps the square plane filling the plot
+
     # --- the plane -------------------------------------------------------------------------------
     def set_bounds(self, bounds: Bounds) -> None:
         self.bounds = bounds
