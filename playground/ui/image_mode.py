@@ -22,7 +22,7 @@ from playground.ui.image_views import (
     WeightImagesView,
 )
 
-VIEW_INTERVAL = 0.1  # seconds between redraws of the weight and feature-map views
+VIEW_INTERVAL = 0.25  # seconds between redraws of the weight and feature-map views (each ~5 ms)
 EVALUATE_INTERVAL = 2.0  # seconds between test-set scorings while training runs
 PREDICTIONS_SHOWN = 64
 WEIGHTED = ("dense", "conv2d", "conv2d_transpose")

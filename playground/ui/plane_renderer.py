@@ -4,6 +4,7 @@ its own Network (PlaneProbe), so training never waits for it."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from playground.ui.output_view import OutputView
 
 SURFACE_RESOLUTION = 120
 THUMBNAIL_STEP = 4  # thumbnails sample every 4th grid point: 30×30 maps
+DIAGRAM_INTERVAL = 1 / 15  # seconds between diagram redraws while training runs
 
 
 class PlaneRenderer:
@@ -30,6 +32,7 @@ class PlaneRenderer:
         self.hovered: tuple[int, int] | None = None
         self.last_view: Any = None
         self.value_limit = 1.0
+        self._last_diagram = 0.0
 
     # --- a new run -------------------------------------------------------------------------------
     def set_run(self, info: Any) -> str | None:
@@ -92,17 +95,22 @@ class PlaneRenderer:
         self.diagram.set_structure(columns, headings, labels)
 
     # --- each frame ------------------------------------------------------------------------------
-    def render(self, snapshot: Any) -> None:
+    def render(self, snapshot: Any, running: bool = False) -> None:
         probe = self.probe
         if probe is None:
             return
         probe.load(snapshot.theta, snapshot.buffers)
-        diagram_on = probe.columns is not None and self.diagram.isVisible()
+        now = time.perf_counter()
+        # the output follows every frame; the diagram, costlier to draw, at most 15 times a
+        # second (and always when training is not running: step, pause, an edited weight)
+        diagram_due = probe.columns is not None and self.diagram.isVisible() and (
+            not running or now - self._last_diagram >= DIAGRAM_INTERVAL)
         with np.errstate(all="ignore"):
-            view = probe.evaluate(with_maps=diagram_on or self.hovered is not None)
+            view = probe.evaluate(with_maps=diagram_due or self.hovered is not None)
         self.last_view = view
         self.output.set_surface(self.surface_pixels(view.outputs))
-        if view.maps:
+        if view.maps and diagram_due:
+            self._last_diagram = now
             step = THUMBNAIL_STEP
             thumbs = [m[:, ::step, ::step] for m in view.maps]
             weights, biases = probe.weights()

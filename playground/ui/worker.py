@@ -18,8 +18,8 @@ from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment
 from playground.core.trainer import Trainer
 
-CHUNK_SECONDS = 0.015
-SNAPSHOT_INTERVAL = 0.030  # two 15 ms chunks: about 30 snapshots a second
+CHUNK_SECONDS = 0.013
+SNAPSHOT_INTERVAL = 0.024  # every second chunk (each ~14 ms with its last call): ~35 a second
 GIL_SWITCH_SECONDS = 0.001
 
 
