@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import tempfile
 import time
 
@@ -82,7 +83,8 @@ def measure(preset: str, seconds: float, size: tuple[int, int]) -> dict:
     return {"preset": preset, "seconds": round(t1 - t0, 2), "size": f"{size[0]}x{size[1]}",
             "app_steps_per_s": round(rate), "frames_per_s": round((f1 - f0) / (t1 - t0), 1),
             "worst_gui_gap_ms": round(worst, 1),
-            "p99_gui_gap_ms": round(gaps[int(0.99 * (len(gaps) - 1))], 1)}
+            "p99_gui_gap_ms": round(gaps[int(0.99 * (len(gaps) - 1))], 1),
+            "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
 def main() -> None:

@@ -559,14 +559,23 @@ class Trainer:
                 ka.act_forward(fn.code, fn.alpha_value, logits, out)
             return out, logits
         outs, zs = [], []
-        for start in range(0, n, 2048):
-            o = net.forward(X[start:start + 2048]).reshape(-1, self.outputs)
+        rows = self._inference_rows()
+        for start in range(0, n, rows):
+            o = net.forward(X[start:start + rows]).reshape(-1, self.outputs)
             outs.append(o.copy())
             zs.append(self._logits(o).copy())
         if not outs:
             empty = np.zeros((0, self.outputs), dtype=net.dtype)
             return empty, empty
         return np.concatenate(outs), np.concatenate(zs)
+
+    def _inference_rows(self) -> int:
+        """Samples per inference block: a convolution's columns take k·k·C values per output
+        pixel, so 2,048 MNIST images at once held 800 MB; keep a block's largest layer output
+        (times 25, about a 5×5 kernel's columns) near 16 M values."""
+        largest = max(int(np.prod(layer.output_shape)) for layer in self.network.layers)
+        widest = max(largest, int(np.prod(self.network.input_shape)))
+        return int(np.clip((1 << 24) // (25 * widest), 64, 2048))
 
     def _fused_predict(self, X: np.ndarray, logits_out: bool) -> np.ndarray:
         self._workspace()

@@ -100,8 +100,11 @@ def prepare(dataset_spec: dict[str, Any], split: dict[str, float] | None = None,
     else:
         featured = raw
     pre = Preprocessor.fit(method, featured.train.X)
-    ready = Split(*(replace(part, X=pre.transform(part.X))
-                    for part in (featured.train, featured.validation, featured.test)))
+    parts = (featured.train, featured.validation, featured.test)
+    if pre.name == "none" and all(part.X.dtype in (np.float32, np.float64) for part in parts):
+        ready = featured  # nothing to transform: one copy of a 60,000-image set, not two
+    else:
+        ready = Split(*(replace(part, X=pre.transform(part.X)) for part in parts))
     return Prepared(ready, raw, pre, canonical, augmenter)
 
 

@@ -45,6 +45,7 @@ class ImageMode(QObject):
         self._last_views = 0.0
         self._last_evaluation = 0.0
         self._evaluating = False
+        self._evaluate_every = EVALUATE_INTERVAL
         self.latest: Any = None
 
         self.feature_maps = FeatureMapsView()
@@ -134,7 +135,7 @@ class ImageMode(QObject):
         self._show_weights()
         self._show_feature_maps()
         if not self._evaluating and (not running or now - self._last_evaluation >=
-                                     EVALUATE_INTERVAL) and self._scores_visible():
+                                     self._evaluate_every) and self._scores_visible():
             self.request_evaluation()
 
     def _load(self, snapshot: Any) -> None:
@@ -237,6 +238,8 @@ class ImageMode(QObject):
     # --- scores ----------------------------------------------------------------------------------
     def _evaluated(self, evaluation: Any) -> None:
         self._evaluating = False
+        # scoring 10,000 test images takes the worker a while: at most a tenth of its time
+        self._evaluate_every = max(EVALUATE_INTERVAL, 10 * evaluation.seconds)
         if self.network is None:
             return
         _ready, raw_part = self.test_part()

@@ -36,7 +36,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment, load_preset, preset_names, resolve
 from playground.core.network import Network
 from playground.core.trainer import EPOCH_COLUMNS
-from playground.data import csv_import, points, toy2d
+from playground.data import points, toy2d
 from playground.data.catalog import list_datasets
 from playground.ui.curves import CurvesView
 from playground.ui.data_panel import DataPanel
@@ -328,17 +328,21 @@ class MainWindow(QMainWindow):
         self.layer_editor.problem_changed.connect(lambda _p: self._update_enabled())
 
     # --- the document ----------------------------------------------------------------------------
-    def input_shape(self) -> tuple[int, ...]:
-        """The network's input shape for the document's dataset, before any data is loaded."""
+    def input_shape(self) -> tuple[int, ...] | None:
+        """The network's input shape for the document's dataset, before any data is loaded;
+        None while it is unknown (a file the worker has not read yet)."""
         spec = self.model.get("dataset")
         if spec.get("features"):
             return (len(spec["features"]),)
         name = spec.get("name")
         if name in toy2d.GENERATORS or name == points.SPEC_NAME:
             return (2,)
-        if name == csv_import.SPEC_NAME and self.run_info is not None:
-            return tuple(self.run_info.input_shape)
-        return self.input_shapes.get(name, (2,))
+        if name in self.input_shapes:
+            return self.input_shapes[name]
+        info = self.run_info
+        if info is not None and info.experiment.dataset == spec:
+            return tuple(info.input_shape)
+        return None  # CSV, IDX files, image folders: known once loaded
 
     def _document_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         self._update_title()
@@ -411,7 +415,7 @@ class MainWindow(QMainWindow):
     def switch_mode(self, images: bool) -> None:
         """The Points / Images switch: open the matching default preset (one undo step) unless
         the document already is of that kind."""
-        if images == (len(self.input_shape()) == 3):
+        if images == (len(self.input_shape() or ()) == 3):
             self.data_pages.setCurrentIndex(1 if images else 0)
             return
         preset = IMAGE_PRESET if images else DEFAULT_PRESET

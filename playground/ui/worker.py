@@ -44,6 +44,7 @@ class Evaluation:
     indices: np.ndarray  # positions in the part
     outputs: np.ndarray  # (n, k) network outputs
     metrics: dict[str, Any]  # loss, accuracy, per_class_accuracy, confusion (or r2)
+    seconds: float = 0.0  # what it cost the worker
 
 
 def warm_up_kernels() -> None:
@@ -232,11 +233,12 @@ class TrainingWorker(QObject):
         if data is None or not len(data):
             self.failed.emit(f"There is no {part} data to score in this run.")
             return
+        start = time.perf_counter()
         count = min(int(limit), len(data))
         outputs = trainer.predict(data.X[:count])
         metrics = trainer.evaluate(part)
         self.evaluated.emit(Evaluation(part, trainer.step_count, np.arange(count), outputs,
-                                       metrics))
+                                       metrics, time.perf_counter() - start))
 
     @Slot(int, int)
     def excite(self, layer: int, unit: int) -> None:

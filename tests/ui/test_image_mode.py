@@ -1,5 +1,7 @@
 """Image mode in the main window (#6), driven as a user would."""
 
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
@@ -158,4 +160,27 @@ def test_the_points_images_switch_opens_a_matching_preset_and_undo_returns(qtbot
     window.model.undo_stack.undo()
     qtbot.waitUntil(lambda: not window.images, timeout=WAIT)
     assert window.model.get("dataset")["name"] == "spiral"
+    window.close()
+
+
+def test_an_idx_import_opens_and_trains_though_its_shape_is_known_only_once_read(
+        qtbot, settings, tmp_path):
+    from playground.data.idx import write_idx
+
+    rng = np.random.default_rng(0)
+    images = (rng.random((120, 12, 12)) * 255).astype(np.uint8)
+    labels = (np.arange(120) % 3).astype(np.uint8)
+    write_idx(tmp_path / "img.idx", images)
+    write_idx(tmp_path / "lab.idx", labels)
+    doc = load_preset("digits_mlp").to_dict()
+    doc["dataset"] = {"name": "idx", "train_images": str(tmp_path / "img.idx"),
+                      "train_labels": str(tmp_path / "lab.idx")}
+    doc["layers"][-1]["units"] = 3
+    path = tmp_path / "idx.json"
+    path.write_text(json.dumps(doc))
+    window = open_window(qtbot, settings, str(path))
+    assert window.problem() is None and window.play_action.isEnabled()
+    assert window.run_info.input_shape == (1, 12, 12) and window.images
+    window.epoch_action.trigger()
+    qtbot.waitUntil(lambda: window.latest.epoch == 1, timeout=WAIT)
     window.close()
