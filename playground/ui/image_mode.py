@@ -10,11 +10,21 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.core.layers import shape_text
 from playground.core.network import Network
 from playground.ui.digit_canvas import DigitCanvas
+from playground.ui.image_grid import ImageGrid
+from playground.ui.image_pixels import display_rgba
 from playground.ui.image_views import (
     ConfusionView,
     FeatureMapsView,
@@ -73,7 +83,18 @@ class ImageMode(QObject):
         self.draw_answer.setStyleSheet("font-size: 16pt; font-weight: bold;")
         self.draw_answer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         draw_column.addWidget(self.draw_answer)
-        for widget, title in ((self.predictions, "Predictions"), (self.confusion, "Confusion"),
+        # an autoencoder's answers are images: originals and reconstructions side by side (E1)
+        self.reconstructions = ImageGrid()
+        self.reconstructions.set_columns(6)
+        self.reconstructions.set_size_range(40, 96)
+        self.reconstructions.set_placeholder("Reconstructions appear here while it trains.")
+        reconstruction_scroll = QScrollArea()
+        reconstruction_scroll.setWidget(self.reconstructions)
+        reconstruction_scroll.setWidgetResizable(True)
+        self.answers = QStackedWidget()
+        self.answers.addWidget(self.predictions)
+        self.answers.addWidget(reconstruction_scroll)
+        for widget, title in ((self.answers, "Predictions"), (self.confusion, "Confusion"),
                               (self.weights, "Weights"), (draw_page, "Draw")):
             self.tabs.addTab(widget, title)
         self.right = QWidget()
@@ -112,7 +133,16 @@ class ImageMode(QObject):
         self.source = "test"
         self._evaluating = False
         self._last_evaluation = 0.0
+        rebuilds = self.rebuilds_input()
+        self.answers.setCurrentIndex(1 if rebuilds else 0)
+        self.tabs.setTabText(0, "Reconstructions" if rebuilds else "Predictions")
+        self.tabs.setTabEnabled(1, info.classification)  # a confusion matrix needs classes
+        self.reconstructions.clear()
         return True
+
+    def rebuilds_input(self) -> bool:
+        """An autoencoder: the run learns to reproduce its input."""
+        return self.info is not None and self.info.experiment.target == "input"
 
     def test_part(self) -> tuple[Any, Any]:
         """The part the views draw images from: the test part, or validation when a document
@@ -146,7 +176,7 @@ class ImageMode(QObject):
             net.layer(int(index)).buffers[name][...] = value
 
     def _scores_visible(self) -> bool:
-        return self.tabs.currentWidget() in (self.predictions, self.confusion)
+        return self.tabs.currentWidget() in (self.answers, self.confusion)
 
     def request_evaluation(self) -> None:
         part = "test" if len(self.info.prepared.split.test) else "validation"
@@ -242,11 +272,23 @@ class ImageMode(QObject):
         self._evaluate_every = max(EVALUATE_INTERVAL, 10 * evaluation.seconds)
         if self.network is None:
             return
-        _ready, raw_part = self.test_part()
+        ready, raw_part = self.test_part()
         indices = evaluation.indices
         metrics = evaluation.metrics
-        if self.info.classification:
+        if self.rebuilds_input():
+            self._show_reconstructions(ready.X[indices], evaluation.outputs)
+        elif self.info.classification:
             images = raw_part.X[indices]
             self.predictions.show(images, raw_part.labels[indices], evaluation.outputs, indices)
             if "confusion" in metrics:
                 self.confusion.show(np.asarray(metrics["confusion"]), self.class_names)
+
+    def _show_reconstructions(self, inputs: np.ndarray, outputs: np.ndarray) -> None:
+        """Pairs of (what the network saw, what it rebuilt), drawn on one scale."""
+        shown = min(len(inputs), 24)
+        rebuilt = np.asarray(outputs[:shown]).reshape(shown, *self.info.input_shape)
+        pairs = np.empty((2 * shown, *self.info.input_shape), dtype=np.float32)
+        pairs[0::2] = inputs[:shown]
+        pairs[1::2] = rebuilt
+        captions = ["original", "rebuilt"] * shown
+        self.reconstructions.set_images(display_rgba(pairs), captions)

@@ -184,3 +184,22 @@ def test_an_idx_import_opens_and_trains_though_its_shape_is_known_only_once_read
     window.epoch_action.trigger()
     qtbot.waitUntil(lambda: window.latest.epoch == 1, timeout=WAIT)
     window.close()
+
+
+def test_an_autoencoder_shows_originals_next_to_reconstructions(qtbot, settings):
+    window = open_window(qtbot, settings, "conv_autoencoder")
+    mode = window.image_mode
+    assert mode.tabs.tabText(0) == "Reconstructions" and not mode.tabs.isTabEnabled(1)
+    steps = []
+    window.controller.evaluated.connect(lambda ev: steps.append(ev.step))
+    window.epoch_action.trigger()
+    qtbot.waitUntil(lambda: window.latest.epoch == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: bool(steps) and steps[-1] == window.latest.step, timeout=WAIT)
+    grid = mode.reconstructions
+    assert grid.count() == 48
+    assert grid.captions(0) == ["original"] and grid.captions(1) == ["rebuilt"]
+    pixels = grid.pixels().astype(float)
+    # after an epoch the rebuilt digit resembles its original (grey levels correlate)
+    corr = np.corrcoef(pixels[0, ..., 0].ravel(), pixels[1, ..., 0].ravel())[0, 1]
+    assert corr > 0.5
+    window.close()
