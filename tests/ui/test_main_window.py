@@ -357,3 +357,23 @@ def test_the_window_is_not_blank_and_fits_at_both_sizes(qtbot, window):
         assert len(colours) > 200
         assert window.output.width() >= 320 and window.diagram.width() >= 300
 
+
+
+def test_curves_show_the_schedules_rate_and_mark_the_best_epoch(qtbot, settings):
+    window = open_window(qtbot, settings, "xor")
+    document = window.model.document()
+    document["schedule"] = {"name": "exponential", "rate": 0.5, "decay_steps": 20}
+    document["early_stopping"] = {"patience": 1, "min_delta": 10.0}  # stops after epoch 2
+    window.model.replace(document, "Decay and early stopping")
+    qtbot.waitUntil(lambda: window.run_info.experiment.early_stopping is not None,
+                    timeout=WAIT)
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.latest.stopped is not None and not window.running,
+                    timeout=WAIT)
+    assert "Early stopping" in window.banner.text()
+    curves = window.curves
+    assert all(line.isVisible() for line in curves.best_lines)
+    best_step = curves.best_lines[0].value()
+    assert best_step == window.latest.epochs[0, 1]  # epoch 1's last step
+    _x, rates = curves.rate.getData()
+    assert rates[0] > rates[-1] > 0  # the schedule's decay, as the trainer used it
