@@ -17,16 +17,17 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QWidget
 
-# Colours beyond palette.py, for chrome only (values keep the palette's orange / blue).
-TEXT = (40, 40, 40)
-FAINT = (110, 110, 110)
-BORDER = (150, 150, 150)
-HIGHLIGHT = (20, 20, 20)
-ERROR = (200, 20, 20)
-BACKGROUND = (255, 255, 255)
+from playground.ui.palette import (  # noqa: F401  (the image views take them from here)
+    BACKGROUND,
+    BORDER,
+    ERROR,
+    FAINT,
+    HEADING_PT,
+    HIGHLIGHT,
+    LABEL_PT,
+    TEXT,
+)
 
-LABEL_PT = 11.0  # projector-readable: no text below 11 pt
-HEADING_PT = 12.0
 MARGIN = 6
 HGAP = 8
 VGAP = 8

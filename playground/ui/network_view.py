@@ -32,16 +32,16 @@ from PySide6.QtWidgets import (
 )
 
 from playground.ui import palette
+from playground.ui.palette import (
+    BACKGROUND,
+    BORDER,
+    ERROR,
+    HEADING_PT,
+    HIGHLIGHT,
+    LABEL_PT,
+    TEXT,
+)
 
-# Colours beyond palette.py, for chrome only (values keep the palette's orange / blue).
-TEXT = (40, 40, 40)
-BORDER = (150, 150, 150)
-HIGHLIGHT = (20, 20, 20)
-ERROR = (170, 20, 20)
-BACKGROUND = (255, 255, 255)
-
-LABEL_PT = 11.0  # projector-readable: no text below 11 pt
-HEADING_PT = 12.0
 MAX_SLOTS = 16  # at most this many rows per column; a bigger layer shows MAX_SLOTS - 1 + "+N more"
 MIN_SLOT = 26.0  # px per row (neuron + gap) below which fewer rows are shown
 MAX_NEURON = 64.0

@@ -6,6 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
+# Chrome (text, frames, messages) for the views that draw their own: one set for all of them.
+TEXT = (40, 40, 40)
+FAINT = (110, 110, 110)
+BORDER = (150, 150, 150)
+HIGHLIGHT = (20, 20, 20)
+ERROR = (180, 20, 20)
+BACKGROUND = (255, 255, 255)
+LABEL_PT = 11.0  # projector-readable: no text below 11 pt
+HEADING_PT = 12.0
+
 NEGATIVE = (230, 120, 0)  # deep orange: negative values, class 0
 POSITIVE = (0, 114, 178)  # blue: positive values, class 1
 NEUTRAL = (247, 247, 247)  # zero

@@ -5,29 +5,13 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from playground.core.experiment import load_preset, preset_names
 from playground.ui.main_window import MainWindow
-
-WAIT = 60_000
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-def open_window(qtbot, settings, preset="spiral"):
-    window = MainWindow(preset, settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitUntil(lambda: window.ready and window.run_info is not None
-                    and window.latest is not None, timeout=WAIT)
-    return window
+from tests.ui.helpers import WAIT, open_window
 
 
 @pytest.fixture
