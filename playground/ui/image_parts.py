@@ -38,6 +38,7 @@ class DivergingLegend(QWidget):
     """The colour key: "−0.42 [orange → white → blue] +0.42"."""
 
     BAR_W = 80
+    MIN_BAR_W = 32
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +66,18 @@ class DivergingLegend(QWidget):
                  + self.BAR_W + 12)
         return QSize(width, self.metrics.height() + 4)
 
+    def minimumSizeHint(self) -> QSize:
+        """Both numbers in full around a shorter bar."""
+        hint = self.sizeHint()
+        return QSize(hint.width() - self.BAR_W + self.MIN_BAR_W, hint.height())
+
+    def bar_width(self) -> int:
+        """The bar gives up room first when the key is narrower than it would like."""
+        low, high = self.texts()
+        room = (self.width() - self.metrics.horizontalAdvance(low)
+                - self.metrics.horizontalAdvance(high) - 12)
+        return int(max(self.MIN_BAR_W, min(self.BAR_W, room)))
+
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         low, high = self.texts()
@@ -73,7 +86,7 @@ class DivergingLegend(QWidget):
         lw = self.metrics.horizontalAdvance(low)
         h = self.height()
         painter.drawText(QRect(0, 0, lw, h), Qt.AlignmentFlag.AlignVCenter, low)
-        bar = QRect(lw + 6, 4, self.BAR_W, h - 8)
+        bar = QRect(lw + 6, 4, self.bar_width(), h - 8)
         painter.drawImage(bar, self._bar)
         painter.setPen(QPen(qcolor(BORDER), 1.0))
         painter.drawRect(bar.adjusted(0, 0, -1, -1))

@@ -330,6 +330,84 @@ def test_feature_maps_scroll_to_the_last_layer(qtbot):
     assert top >= 0 and top + last.height() <= view.scroll.viewport().height() + 1
 
 
+AUTOENCODER = [("Conv2D #1 · 8×28×28", (8, 28, 28)), ("MaxPool2D #2 · 8×14×14", (8, 14, 14)),
+               ("Conv2D #3 · 16×14×14", (16, 14, 14)), ("MaxPool2D #4 · 16×7×7", (16, 7, 7)),
+               ("Flatten #5 · 784", (784,)), ("Dense #6 · 32", (32,)),
+               ("Dense #7 · 784", (784,)), ("Reshape #8 · 16×7×7", (16, 7, 7)),
+               ("Conv2DTranspose #9 · 8×14×14", (8, 14, 14)),
+               ("Conv2DTranspose #10 · 1×28×28", (1, 28, 28))]
+
+
+def autoencoder_outputs(seed):
+    rng = np.random.default_rng(seed)
+    layers = [(label, (3.24 * rng.uniform(-1, 1, shape)).astype(np.float32))
+              for label, shape in AUTOENCODER]
+    for _label, values in layers:
+        values.flat[0] = 3.24  # the widest key: "−3.24 … +3.24"
+    return rng.random((1, 28, 28)).astype(np.float32), layers
+
+
+def widgets_outside(view: FeatureMapsView) -> list[str]:
+    """Every part of a section that reaches beyond the scroll's viewport (nothing scrolls
+    sideways, so that part would be cut), and every key or title cut inside its own box."""
+    viewport = view.scroll.viewport()
+    room = QRect(QPoint(0, 0), viewport.size())
+    bad = []
+    for section in view.sections:
+        for child in [section, *section.findChildren(QWidget)]:
+            if not child.isVisible():
+                continue
+            rect = QRect(child.mapTo(viewport, QPoint(0, 0)), child.size())
+            if rect.left() < room.left() or rect.right() > room.right():
+                bad.append(f"{section.title.text()}: {type(child).__name__} {rect}")
+        if isinstance(section.body, ImageGrid):
+            for i in range(section.body.count()):
+                r = section.body.image_rect(i)
+                rect = QRect(section.body.mapTo(viewport, r.topLeft()), r.size())
+                if rect.right() > room.right():
+                    bad.append(f"{section.title.text()}: map {i + 1} at {rect}")
+        if section.legend.isVisible() and (
+                section.legend.width() < section.legend.minimumSizeHint().width()):
+            bad.append(f"{section.title.text()}: key squeezed to {section.legend.width()}")
+        title = section.title
+        if title.heightForWidth(title.width()) > title.height():
+            bad.append(f"{section.title.text()}: title cut")
+    return bad
+
+
+@pytest.mark.parametrize("outputs", [lenet_outputs, autoencoder_outputs])
+@pytest.mark.parametrize("width", [300, 440, 900])
+def test_every_feature_map_section_fits_the_width(qtbot, width, outputs):
+    view = shown(qtbot, FeatureMapsView(), width, 500)
+    if outputs is lenet_outputs:
+        view.set_class_names([str(k) for k in range(10)])
+    view.show(*outputs(0))
+    settle(qtbot, view)
+    assert widgets_outside(view) == []
+    assert view.content.width() <= view.scroll.viewport().width()
+    # every key is whole, beside or under its title, never over it
+    for section in view.sections:
+        if section.kind in ("maps", "vector"):
+            assert section.legend.isVisible()
+            title = QRect(section.title.mapTo(section, QPoint(0, 0)), section.title.size())
+            key = QRect(section.legend.mapTo(section, QPoint(0, 0)), section.legend.size())
+            assert not title.intersects(key)
+    if outputs is autoencoder_outputs:
+        # eight 28×28 maps wrap to more rows rather than run off the side
+        first = view.sections[1].body
+        rows = len({first.image_rect(i).y() for i in range(first.count())})
+        assert rows >= 2 if width <= 440 else rows == 1
+        # a wide view puts the key beside the title; a narrow one, under the long titles
+        assert view.sections[-1].header.stacked() == (width <= 440)
+    # a live update whose keys need longer numbers re-places them, still inside
+    image, layers = outputs(1)
+    view.show(image, [(label, values * (1 if values.ndim == 1 and len(values) == 10 else -123.4))
+                      for label, values in layers])
+    settle(qtbot, view)
+    assert view.sections[1].legend.limit > 100
+    assert widgets_outside(view) == []
+
+
 # ------------------------------------------------------------------------- PredictionsView
 def predictions_case():
     rng = np.random.default_rng(8)
