@@ -4,7 +4,8 @@ that layer's largest |value| as the limit, so ReLU maps go white → blue), a st
 vector, and the class probabilities as bars for a classifier's last layer.
 
 A pure view: `show(input_image, layers)` is called again and again while a network trains; the
-same structure of layers reuses every widget and only swaps pixels."""
+same structure of layers reuses every widget and only swaps pixels. Channels are numbered from 1
+under the maps, as filters are in the weights view."""
 
 from __future__ import annotations
 
@@ -168,8 +169,8 @@ class MapSection(QWidget):
         if self._values is None:
             return ""
         m = self._values[index]
-        return (f"channel {index}: values {float(np.nanmin(m)):.3g} to {float(np.nanmax(m)):.3g}"
-                f", mean {float(np.nanmean(m)):.3g}")
+        return (f"channel {index + 1}: values {float(np.nanmin(m)):.3g} to "
+                f"{float(np.nanmax(m)):.3g}, mean {float(np.nanmean(m)):.3g}")
 
     def set_title(self, text: str) -> None:
         self.header.set_title(text)
@@ -182,7 +183,7 @@ class MapSection(QWidget):
             limit = finite_limit(values)
             self.header.set_limit(limit)
             first = self.body.count() != len(values)
-            captions = [str(k) for k in range(len(values))] if first else None
+            captions = [str(k + 1) for k in range(len(values))] if first else None  # 1-based
             self.body.set_images(diverging(values, limit), captions)
         elif self.kind == "vector":
             limit = finite_limit(values)

@@ -190,14 +190,17 @@ class VectorStrip(QWidget):
                 painter.drawRect(MARGIN, MARGIN + full_rows * side, rest * side, side)
         painter.end()
 
+    def tooltip(self, index: int) -> str:
+        """Units are counted from 1 on screen, as everywhere in the app."""
+        return f"unit {index + 1}: {format_number(self.values[index])}"
+
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             index = self.index_at(event.pos())
             if index is None:
                 QToolTip.hideText()
             else:
-                QToolTip.showText(event.globalPos(),
-                                  f"unit {index}: {format_number(self.values[index])}", self)
+                QToolTip.showText(event.globalPos(), self.tooltip(index), self)
             return True
         return super().event(event)
 

@@ -4,7 +4,10 @@ main window for the input that excites it most, shown large beside or below the 
 
 A pure view: the main window feeds it copies of the weights a few times a second while a network
 trains (`show_dense` / `show_conv`, which reuse the grid and only swap pixels) and listens to
-`layer_chosen` and `unit_chosen`."""
+`layer_chosen` and `unit_chosen`.
+
+Captions count from 1 (filter 1, unit 1, in 1), as the diagram and the excitation's caption do;
+the signals carry 0-based indices."""
 
 from __future__ import annotations
 
@@ -64,7 +67,8 @@ class WeightImagesView(QWidget):
     """The weights of one chosen layer as pictures, and what excites a clicked unit."""
 
     layer_chosen = Signal(int)  # index into the choices of set_layers
-    unit_chosen = Signal(int, int)  # layer choice, unit (dense unit or conv output channel)
+    unit_chosen = Signal(int, int)  # layer choice, unit (dense unit or conv output channel),
+    # 0-based: the cell captioned "filter 3" emits 2
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -237,13 +241,14 @@ class WeightImagesView(QWidget):
         grid = mode == "conv" and in_channels > 1
         self.grid.hgap, self.grid.vgap = (6, 3) if grid else (HGAP, VGAP)
         if mode == "dense":
-            captions = [f"unit {k}" if count <= MANY_UNITS else str(k) for k in range(count)]
+            captions = [f"unit {k}" if count <= MANY_UNITS else str(k)
+                        for k in range(1, count + 1)]
             self.grid.set_columns(None)
             self.grid.set_labels()
             self.grid.set_size_range(28, 168)
             noun = "unit"
         elif in_channels == 1:
-            captions = [f"filter {k}" for k in range(count)]
+            captions = [f"filter {k}" for k in range(1, count + 1)]
             self.grid.set_columns(None)
             self.grid.set_labels()
             self.grid.set_size_range(20, 160)
@@ -252,8 +257,8 @@ class WeightImagesView(QWidget):
             captions = []
             filters = count // in_channels
             self.grid.set_columns(in_channels)
-            self.grid.set_labels([f"filter {k}" for k in range(filters)],
-                                 [f"in {c}" for c in range(in_channels)])
+            self.grid.set_labels([f"filter {k}" for k in range(1, filters + 1)],
+                                 [f"in {c}" for c in range(1, in_channels + 1)])
             self.grid.set_size_range(15, 100)
             noun = "filter"
         self.grid.set_images(pixels, captions)

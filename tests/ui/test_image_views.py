@@ -98,7 +98,7 @@ def test_dense_weights_draw_one_image_per_unit_with_signs_coloured(qtbot):
     grid = view.grid
     assert grid.count() == 16
     assert all(grid.image(i).width() == 28 and grid.image(i).height() == 28 for i in range(16))
-    assert [grid.captions(i) for i in (0, 15)] == [["unit 0"], ["unit 15"]]
+    assert [grid.captions(i) for i in (0, 15)] == [["unit 1"], ["unit 16"]]
     # one limit for the layer: the legend shows max |w|
     assert view.legend.limit == pytest.approx(np.abs(w).max())
     # on screen: unit 3 is bluish, unit 5 orange, where the images are drawn
@@ -118,7 +118,7 @@ def test_many_dense_units_are_all_shown_small_in_a_scroll(qtbot):
     assert view.grid.image_rect(0).width() <= 56  # small
     assert view.grid.height() > view.scroll.viewport().height()  # scrolls
     assert view.scroll.verticalScrollBar().maximum() > 0
-    assert view.grid.captions(127) == ["127"]  # numbers alone when there are many
+    assert view.grid.captions(127) == ["128"]  # numbers alone when there are many
     # the last unit is reachable by scrolling
     view.scroll.ensureVisible(0, view.grid.image_rect(127).bottom())
     assert view.scroll.verticalScrollBar().value() > 0
@@ -146,7 +146,7 @@ def test_conv_filters_of_one_input_channel_are_enlarged_without_smoothing(qtbot)
     grid = view.grid
     assert grid.count() == 6
     assert (grid.image(0).width(), grid.image(0).height()) == (5, 5)
-    assert grid.captions(4) == ["filter 4"]
+    assert grid.captions(4) == ["filter 5"]
     assert view.title.text() == "Conv2D #1 · 6 filters of 1×5×5"
     rect = grid.image_rect(2)
     side = rect.width() // 5
@@ -170,9 +170,10 @@ def test_conv_filters_of_many_input_channels_form_a_labelled_grid(qtbot, drawn):
     rows = {grid.image_rect(i).y() for i in range(96)}
     cols = {grid.image_rect(i).x() for i in range(96)}
     assert len(rows) == 16 and len(cols) == 6
-    assert grid.image_rect(6).y() > grid.image_rect(5).y()  # filter 1 starts a new row
+    assert grid.image_rect(6).y() > grid.image_rect(5).y()  # filter 2 starts a new row
     texts = drawn.grab(grid).texts()
-    assert {"filter 0", "filter 15", "in 0", "in 5"} <= set(texts)
+    assert {"filter 1", "filter 16", "in 1", "in 6"} <= set(texts)
+    assert "filter 0" not in texts and "in 0" not in texts  # counted from 1, as the diagram
 
 
 def test_clicking_a_filter_emits_unit_chosen_and_marks_it(qtbot):
@@ -184,7 +185,7 @@ def test_clicking_a_filter_emits_unit_chosen_and_marks_it(qtbot):
     assert chosen.args == [1]
     view.show_conv(np.random.default_rng(4).normal(size=(16, 6, 5, 5)), "Conv2D #3")
     settle(qtbot, view)
-    cell = 4 * 6 + 2  # filter 4, input channel 2
+    cell = 4 * 6 + 2  # the fifth filter ("filter 5"), third input channel ("in 3")
     with qtbot.waitSignal(view.unit_chosen) as unit:
         qtbot.mouseClick(view.grid, Qt.MouseButton.LeftButton,
                          pos=view.grid.image_rect(cell).center())
@@ -208,6 +209,38 @@ def test_clicking_a_dense_unit_emits_its_number(qtbot):
         qtbot.mouseClick(view.grid, Qt.MouseButton.LeftButton,
                          pos=view.grid.image_rect(9).center())
     assert unit.args == [1, 9]
+
+
+def test_captions_count_from_one_and_signals_from_zero(qtbot, drawn):
+    """What the user reads under a filter is what the excitation's caption (made by the main
+    window as `unit + 1`) and the network diagram say: filter 3 is the third one."""
+    view = shown(qtbot, WeightImagesView())
+    view.set_layers(["Conv2D #1"])
+    view.show_conv(np.random.default_rng(10).normal(size=(6, 1, 5, 5)), "Conv2D #1")
+    settle(qtbot, view)
+    assert [view.grid.captions(i) for i in range(6)] == [[f"filter {k}"] for k in range(1, 7)]
+    with qtbot.waitSignal(view.unit_chosen) as unit:
+        qtbot.mouseClick(view.grid, Qt.MouseButton.LeftButton,
+                         pos=view.grid.image_rect(2).center())
+    texts = drawn.grab(view.grid)
+    rect = view.grid.image_rect(2)
+    under = texts.inside(QRect(rect.left(), rect.bottom(), rect.width(), 30))
+    assert under == ["filter 3"] and unit.args == [0, 2]
+    assert f"filter {unit.args[1] + 1}" == under[0]  # the main window's excitation caption
+    # dense units likewise, with few and with many units
+    view.show_dense(np.ones((784, 10)), (1, 28, 28))
+    assert view.grid.captions(0) == ["unit 1"] and view.grid.captions(9) == ["unit 10"]
+    view.show_dense(np.ones((84, 40)), (1, 1, 84))
+    assert view.grid.captions(0) == ["1"] and view.grid.captions(39) == ["40"]
+    # feature maps: channels 1..n under the maps and in their tooltips; vector units from 1
+    maps = shown(qtbot, FeatureMapsView())
+    image, layers = lenet_outputs(5)
+    maps.show(image, layers)
+    section = maps.sections[1]
+    assert [section.body.captions(i) for i in range(6)] == [[str(k)] for k in range(1, 7)]
+    assert section._map_tooltip(0).startswith("channel 1:")
+    strip = maps.sections[5].body
+    assert strip.tooltip(0).startswith("unit 1:") and strip.tooltip(119).startswith("unit 120:")
 
 
 @pytest.mark.parametrize("size", [(450, 500), (900, 700)])
