@@ -1,7 +1,7 @@
 """Test images with what the network says about them (L2): the predicted class and its
-probability under each image, the top three below, wrong predictions in a thick red frame with
-the true class; "Mistakes first" brings the confident mistakes to the top. Clicking an image
-emits its test-set index (the main window then shows its feature maps)."""
+probability under each image, the runners-up (2nd and 3rd) below, wrong predictions in a thick
+red frame with the true class; "Mistakes first" brings the confident mistakes to the top.
+Clicking an image emits its test-set index (the main window then shows its feature maps)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ from playground.ui.palette import hex_color
 
 def percent(p: float) -> str:
     return f"{100 * float(p):.0f}%"
+
+
+def runners_up(probabilities: np.ndarray, predicted: int, count: int = 2) -> list[int]:
+    """The classes ranked after the predicted one, best first, leaving out those that round to
+    0% (they would only repeat "nothing else")."""
+    order = [int(k) for k in np.argsort(-probabilities, kind="stable") if int(k) != predicted]
+    return [k for k in order[:count] if round(100 * float(probabilities[k])) > 0]
 
 
 class PredictionsView(QWidget):
@@ -149,8 +156,10 @@ class PredictionsView(QWidget):
         pred, true = int(self.predicted[row]), int(self.labels[row])
         right = pred == true
         lines = [(f"{self.name(pred)} ({percent(p[pred])})", TEXT if right else ERROR, True)]
-        for k in np.argsort(-p, kind="stable")[:3]:
-            lines.append((f"{self.name(int(k))} {percent(p[k])}", FAINT, False))
+        # the runners-up (2nd and 3rd), each on a line of its own; one that rounds to 0% says
+        # nothing and is left out
+        for k in runners_up(p, pred):
+            lines.append((f"then {self.name(k)} {percent(p[k])}", FAINT, False))
         if not right:
             lines.append((f"true {self.name(true)}", ERROR, True))
         return lines

@@ -468,7 +468,7 @@ def test_predictions_mistakes_first_and_captions(qtbot, drawn):
     grid = view.grid
     p0 = probs[0, 0]
     assert grid.captions(0)[0] == f"c0 ({100 * p0:.0f}%)"
-    assert grid.captions(0)[1:] == [f"c0 {100 * p0:.0f}%", "c1 1%", "c2 1%"]
+    assert grid.captions(0)[1:] == ["then c1 1%", "then c2 1%"]  # the runners-up only
     assert grid.captions(3)[0] == f"c9 ({100 * probs[3, 9]:.0f}%)"
     assert grid.captions(3)[-1] == "true c3"
     qtbot.mouseClick(view.mistakes_first, Qt.MouseButton.LeftButton)
@@ -488,6 +488,37 @@ def test_predictions_mistakes_first_and_captions(qtbot, drawn):
     assert shot.pixelColor(right_edge) != QColor(*ERROR)
     assert "3" in view.summary.text() and "12" in view.summary.text()
     all_text_at_least_11pt(view)
+
+
+def test_prediction_captions_say_something_new_on_every_line(qtbot, drawn):
+    """The bold caption is the top-1 answer; the lines under it are the 2nd and 3rd, not the
+    top-1 again; a runner-up that rounds to 0% is left out; a mistake adds the true class."""
+    view = shown(qtbot, PredictionsView())
+    view.set_class_names([str(k) for k in range(10)])
+    probs = np.array([
+        [0.0, 0.03, 0.0, 0.0, 0.0, 0.0, 0.0, 0.94, 0.0, 0.01],  # "7 (94%)" then 1, then 9
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # a sure 3: nothing else
+        [0.0, 0.0, 0.0, 0.0, 0.3, 0.0, 0.6, 0.0, 0.0, 0.1],  # wrong: 6 for a 4
+    ])
+    probs[0] += 0.02 / 10
+    probs[1, 3] = 0.999
+    probs[1, 8] = 0.001
+    probs /= probs.sum(axis=1, keepdims=True)
+    view.show(np.zeros((3, 1, 28, 28)), np.array([7, 3, 4]), probs, np.array([0, 1, 2]))
+    settle(qtbot, view)
+    grid = view.grid
+    assert grid.captions(0) == ["7 (94%)", "then 1 3%", "then 9 1%"]
+    assert grid.captions(1) == ["3 (100%)"]
+    assert grid.captions(2) == ["6 (60%)", "then 4 30%", "then 9 10%", "true 4"]
+    # drawn under each image in that order, each line once
+    texts = drawn.grab(grid)
+    for cell in range(3):
+        rect = grid.image_rect(cell)
+        under = texts.inside(QRect(rect.left() - 4, rect.bottom(), rect.width() + 8, 100))
+        assert under == grid.captions(cell)
+        assert len(set(under)) == len(under)
+        top = under[0].split(" (")[0]
+        assert not any(line.startswith(f"then {top} ") for line in under[1:])
 
 
 def test_clicking_a_prediction_emits_its_test_index(qtbot):
