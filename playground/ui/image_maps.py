@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, QSize, Qt
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
-from playground.ui.image_grid import HEADING_PT, ImageGrid, label_font, make_label, make_white
-from playground.ui.image_parts import DivergingLegend, ProbabilityBars, VectorStrip
+from playground.ui.image_grid import ImageGrid, label_font, make_label, make_white
+from playground.ui.image_parts import ProbabilityBars, SectionHeader, VectorStrip
 from playground.ui.image_pixels import display_rgba, diverging, finite_limit
 
 
@@ -34,107 +33,6 @@ def softmax(values: np.ndarray) -> np.ndarray:
 def is_probabilities(values: np.ndarray) -> bool:
     v = np.asarray(values, dtype=np.float64)
     return bool(np.all(v >= -1e-6) and np.all(v <= 1 + 1e-6) and abs(v.sum() - 1.0) < 1e-3)
-
-
-class SectionHeader(QWidget):
-    """A section's bold title with its colour key: side by side when both fit the width, else
-    the key on its own line under the title; a title too long for the width wraps. Everything
-    stays inside the width it is given (the feature maps' column can be narrow)."""
-
-    PAD = 6  # left and right
-    GAP = 12  # between the title and the key on one line
-    SPACING = 2  # between the title and the key on two lines
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-        self.title = make_label(bold=True, point_size=HEADING_PT, wrap=True)
-        self.title.setParent(self)
-        self.title_metrics = QFontMetrics(self.title.font())
-        self.legend = DivergingLegend(self)
-        self.legend_shown = True
-        self._wanted: tuple | None = None
-
-    def set_title(self, text: str) -> None:
-        if self.title.text() != text:
-            self.title.setText(text)
-            self._changed()
-
-    def set_limit(self, limit: float) -> None:
-        if float(limit) != self.legend.limit:
-            self.legend.set_limit(limit)
-            self._changed()
-
-    def set_legend_shown(self, shown: bool) -> None:
-        self.legend_shown = bool(shown)
-        self.legend.setVisible(self.legend_shown)
-        self._changed()
-
-    def stacked(self, width: int | None = None) -> bool:
-        """True when the key sits under the title rather than beside it."""
-        return self._places(self.width() if width is None else width)[2]
-
-    def _places(self, width: int) -> tuple[QRect, QRect, bool, int]:
-        """(title rect, key rect, stacked, height) for a width."""
-        inner = max(1, width - 2 * self.PAD)
-        title_w = self.title_metrics.horizontalAdvance(self.title.text()) + 2
-        if not self.legend_shown:
-            th = self.title.heightForWidth(inner)
-            return QRect(self.PAD, 0, inner, th), QRect(), False, th
-        key = self.legend.sizeHint()
-        if title_w + self.GAP + key.width() <= inner:
-            th = self.title_metrics.height()
-            h = max(th, key.height())
-            title = QRect(self.PAD, (h - th) // 2, inner - key.width() - self.GAP, th)
-            legend = QRect(self.PAD + inner - key.width(), (h - key.height()) // 2,
-                           key.width(), key.height())
-            return title, legend, False, h
-        th = self.title.heightForWidth(inner)
-        legend = QRect(self.PAD, th + self.SPACING, min(key.width(), inner), key.height())
-        return QRect(self.PAD, 0, inner, th), legend, True, legend.bottom() + 1
-
-    def _changed(self) -> None:
-        """Re-place the parts; ask for a new layout only when the needed size changed (a live
-        update usually changes the key's numbers, rarely their width)."""
-        self._place()
-        wanted = (self.title.text(), self.legend_shown, self.legend.sizeHint())
-        if wanted != self._wanted:
-            self._wanted = wanted
-            self.updateGeometry()
-
-    def _place(self) -> None:
-        title, legend, _stacked, _h = self._places(self.width())
-        self.title.setGeometry(title)
-        if self.legend_shown:
-            self.legend.setGeometry(legend)
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return self._places(width)[3]
-
-    def sizeHint(self) -> QSize:
-        width = self.title_metrics.horizontalAdvance(self.title.text()) + 2 + 2 * self.PAD
-        if self.legend_shown:
-            width += self.GAP + self.legend.sizeHint().width()
-        return QSize(width, self.heightForWidth(width))
-
-    def minimumSizeHint(self) -> QSize:
-        width = 2 * self.PAD + (self.legend.minimumSizeHint().width() if self.legend_shown
-                                else 40)
-        return QSize(width, 0)
-
-    def resizeEvent(self, event) -> None:
-        self._place()
-        super().resizeEvent(event)
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest:  # a child's size changed
-            self._changed()
-        return super().event(event)
 
 
 class MapSection(QWidget):

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from playground.ui.image_grid import (
     FAINT,
-    HEADING_PT,
     HGAP,
     VGAP,
     ImageBox,
@@ -38,7 +37,7 @@ from playground.ui.image_grid import (
     make_label,
     make_white,
 )
-from playground.ui.image_parts import DivergingLegend
+from playground.ui.image_parts import SectionHeader
 from playground.ui.image_pixels import diverging, finite_limit, signed_rgba, unit_weight_images
 
 WIDE = 760  # from this width on, the excitation sits at the right of the grid
@@ -89,12 +88,13 @@ class WeightImagesView(QWidget):
         self.combo.currentIndexChanged.connect(self._combo_changed)
         top.addWidget(self.combo)
         top.addStretch(1)
-        self.legend = DivergingLegend()
-        top.addWidget(self.legend)
         outer.addLayout(top)
 
-        self.title = make_label(bold=True, point_size=HEADING_PT, wrap=True)
-        outer.addWidget(self.title)
+        # what is shown and its colour key: side by side, or the key under a long title (the
+        # key beside the combo squeezed "Conv2DTranspose #10" to "Conv2DTranspose #1")
+        self.header = SectionHeader(pad=0)
+        self.title, self.legend = self.header.title, self.header.legend
+        outer.addWidget(self.header)
 
         self.grid = ImageGrid(clickable=True)
         self.grid.set_placeholder("No weights to show yet.")
@@ -208,7 +208,7 @@ class WeightImagesView(QWidget):
     def clear(self) -> None:
         self.mode = ""
         self.grid.clear()
-        self.title.setText("")
+        self.header.set_title("")
         self.hint.setText("")
         self.show_excitation(None)
 
@@ -230,10 +230,10 @@ class WeightImagesView(QWidget):
         structure_changed = (mode, in_channels) != (self.mode, self.in_channels) or (
             count != self.grid.count())
         self.mode, self.in_channels, self.limit = mode, in_channels, limit
-        self.legend.set_limit(limit)
-        self.legend.setVisible(signed)
-        if self.title.text() != title:
-            self.title.setText(title)
+        self.header.set_limit(limit)
+        if signed != self.header.legend_shown:
+            self.header.set_legend_shown(signed)
+        self.header.set_title(title)
         if not structure_changed:
             self.grid.set_images(pixels)
             return

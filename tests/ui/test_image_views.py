@@ -243,6 +243,37 @@ def test_captions_count_from_one_and_signals_from_zero(qtbot, drawn):
     assert strip.tooltip(0).startswith("unit 1:") and strip.tooltip(119).startswith("unit 120:")
 
 
+@pytest.mark.parametrize("width", [430, 900])
+def test_weights_header_fits_with_long_layer_names(qtbot, width):
+    """The layer's name in the combo is never squeezed (the key beside it cut "Conv2DTranspose
+    #10" to "Conv2DTranspose #1"), and the title with its key stays inside the view."""
+    view = shown(qtbot, WeightImagesView(), width, 500)
+    names = ["Conv2D #1", "Conv2D #3", "Dense #6", "Dense #7", "Conv2DTranspose #9",
+             "Conv2DTranspose #10"]
+    view.set_layers(names)
+    view.set_current_layer(5)
+    rng = np.random.default_rng(11)
+    for show in (lambda: view.show_conv(rng.normal(size=(8, 1, 2, 2)) * 12.345,
+                                        "Conv2DTranspose #10"),
+                 lambda: view.show_dense(rng.normal(size=(32, 784)), (1, 1, 32))):
+        show()
+        settle(qtbot, view)
+        combo = view.combo
+        assert combo.currentText() == "Conv2DTranspose #10"
+        assert combo.width() >= combo.sizeHint().width()
+        room = view.rect()
+        for part in (combo, view.title, view.legend):
+            rect = QRect(part.mapTo(view, QPoint(0, 0)), part.size())
+            assert room.contains(rect), (type(part).__name__, rect, room)
+        assert view.legend.width() >= view.legend.minimumSizeHint().width()
+        assert view.title.heightForWidth(view.title.width()) <= view.title.height()
+        title = QRect(view.title.mapTo(view, QPoint(0, 0)), view.title.size())
+        key = QRect(view.legend.mapTo(view, QPoint(0, 0)), view.legend.size())
+        assert not title.intersects(key)
+    # the grid starts below the header
+    assert view.scroll.mapTo(view, QPoint(0, 0)).y() >= key.bottom()
+
+
 @pytest.mark.parametrize("size", [(450, 500), (900, 700)])
 def test_excitation_shows_the_image_large_with_its_caption(qtbot, size):
     view = shown(qtbot, WeightImagesView(), *size)
