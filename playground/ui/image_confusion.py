@@ -55,6 +55,7 @@ class _Layout:
     acc_x: int
     axis_y: int
     bold_counts: bool  # the diagonal's counts in bold where they fit
+    counts: bool  # the counts are written only when every one fits its cell (else: tooltips)
 
 
 class ConfusionView(QWidget):
@@ -107,12 +108,18 @@ class ConfusionView(QWidget):
         rows = self.confusion.sum(axis=1)
         return [float(self.confusion[i, i]) / r if r else None for i, r in enumerate(rows)]
 
-    def title_text(self) -> str:
+    def title_text(self, width: int | None = None) -> str:
+        """The title; in a narrow view, the short form that fits ("Accuracy 94.7%")."""
         acc = self.accuracy()
         if acc is None:
-            return "Confusion matrix: no predictions yet"
-        return (f"Accuracy {100 * acc:.1f}% "
-                f"({int(np.trace(self.confusion)):,} of {self.total():,} right)")
+            text = "Confusion matrix: no predictions yet"
+            short = "No predictions yet"
+        else:
+            short = f"Accuracy {100 * acc:.1f}%"
+            text = f"{short} ({int(np.trace(self.confusion)):,} of {self.total():,} right)"
+        if width is None or self.metrics_title.horizontalAdvance(text) <= width:
+            return text
+        return self.metrics_title.elidedText(short, Qt.TextElideMode.ElideRight, width)
 
     def cell_text(self, true: int, predicted: int) -> str:
         return str(int(self.confusion[true, predicted]))
@@ -173,7 +180,7 @@ class ConfusionView(QWidget):
         cell_h = min(cell_h, int(cell_w * 1.3))
         cell_w = min(cell_w, int(cell_h * 1.6))
         return _Layout(names_w, left, top, cell_w, cell_h, rotated, corner, names_h,
-                       left + k * cell_w + 6, axis_y, bold_w <= cell_w)
+                       left + k * cell_w + 6, axis_y, bold_w <= cell_w, count_w - 4 <= cell_w)
 
     def sizeHint(self) -> QSize:
         return QSize(450, 450)
@@ -190,7 +197,7 @@ class ConfusionView(QWidget):
         painter.drawText(QRect(MARGIN, MARGIN, self.width() - 2 * MARGIN,
                                self.metrics_title.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         self.title_text())
+                         self.title_text(self.width() - 2 * MARGIN))
         k = len(self.confusion)
         if k == 0:
             painter.end()
@@ -234,6 +241,8 @@ class ConfusionView(QWidget):
                 rect = QRect(g.left + j * g.cell_w, g.top + i * g.cell_h, g.cell_w, g.cell_h)
                 color = self.cell_color(i, j)
                 painter.fillRect(rect, color)
+                if not g.counts:  # too narrow for them: the colours alone, counts in tooltips
+                    continue
                 count = int(self.confusion[i, j])
                 painter.setFont(self.font_bold if i == j and g.bold_counts else self.font)
                 if count == 0:

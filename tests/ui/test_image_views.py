@@ -642,6 +642,31 @@ def test_confusion_with_long_class_names_keeps_counts_inside_their_cells(qtbot, 
     assert view.cell_rect(9, 9).right() < view.width() and view.cell_rect(9, 9).bottom() < 450
 
 
+@pytest.mark.parametrize("width", [300, 430])
+def test_confusion_in_a_narrow_view_cuts_no_text(qtbot, drawn, width):
+    """Every text it writes fits where it is written: the title (its short form when the long
+    one does not fit), and the counts only when every one fits its cell."""
+    view = shown(qtbot, ConfusionView(), width, 450)
+    confusion = np.diag(np.full(10, 1894 // 10)) + np.eye(10, k=1, dtype=int) * 3
+    view.show(confusion, [str(k) for k in range(10)])
+    settle(qtbot, view)
+    drawn.grab(view)
+    title = [(r, t) for r, t in drawn.items if t.startswith("Accuracy")]
+    assert len(title) == 1
+    rect, text = title[0]
+    assert view.metrics_title.horizontalAdvance(text) <= rect.width() <= view.width()
+    counts = [(r, t) for r, t in drawn.items if t.isdigit() and r.height() > view.line_h
+              and view.cell_at(r.center().toPoint()) is not None]
+    bold = view._layout().bold_counts  # the diagonal in bold where that fits too
+    for r, t in counts:
+        metrics = view.metrics_bold if bold else view.metrics
+        assert metrics.horizontalAdvance(t) <= r.width(), (t, r)
+    if width >= 430:  # the app's right column: everything written in full
+        assert text.endswith("right)") and len(counts) == 100
+    else:
+        assert text == f"Accuracy {100 * np.trace(confusion) / confusion.sum():.1f}%"
+
+
 def test_views_survive_empty_and_tiny_states(qtbot):
     views = [WeightImagesView(), FeatureMapsView(), PredictionsView(), ConfusionView()]
     for view in views:
