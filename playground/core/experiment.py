@@ -204,3 +204,37 @@ def resolve(spec: str) -> Experiment:
         return Experiment.load(path)
     return load_preset(spec)
 
+
+
+def fit_output(document: dict[str, Any], classes: int) -> tuple[dict[str, Any], str] | None:
+    """The document with its output layer and loss made to fit a dataset of `classes` classes
+    (0: regression, 2: two classes, more: one unit per class), and what changed, in words; None
+    when it already fits or its last layer is not a dense one the app can adjust."""
+    layers = document.get("layers") or []
+    if not layers or not isinstance(layers[-1], dict) or layers[-1].get("name") != "dense":
+        return None
+    last = dict(layers[-1])
+    loss = document.get("loss")
+    loss_name = loss if isinstance(loss, str) else (loss or {}).get("name")
+    activation = last.get("activation")
+    act_name = activation if isinstance(activation, str) else (activation or {}).get("name")
+    if classes == 0:
+        want_units, want_act, want_loss = 1, "linear", "mse"
+        fits = loss_name == "mse" and last.get("units") == 1
+    elif classes == 2:
+        want_units, want_act, want_loss = 1, "sigmoid", "binary_crossentropy"
+        fits = (loss_name == "binary_crossentropy" and last.get("units") == 1
+                and act_name == "sigmoid") or (loss_name in ("softmax_crossentropy", "hinge")
+                                               and last.get("units") == 2)
+    else:
+        want_units, want_act, want_loss = classes, "softmax", "softmax_crossentropy"
+        fits = loss_name in ("softmax_crossentropy", "hinge") and last.get("units") == classes
+    if fits:
+        return None
+    last.update(units=want_units, activation=want_act)
+    fitted = dict(document)
+    fitted["layers"] = [*layers[:-1], last]
+    fitted["loss"] = want_loss
+    what = {0: "one linear output for values", 2: "one sigmoid output for two classes"}.get(
+        classes, f"{classes} softmax outputs, one per class")
+    return fitted, f"output layer set to {what}"

@@ -248,6 +248,27 @@ class Trainer:
         self._wait = 0
         self._loss_limit = math.inf  # set from the first step's loss
 
+    def continue_from(self, other: Trainer) -> bool:
+        """Carry a run on over new data (the user painted or erased points): the weights,
+        optimizer state, counters and histories of `other`, whose network must be built from
+        the same layers for the same input. The epoch in progress starts over on the new data.
+        Returns False (and changes nothing) when the networks differ."""
+        mine, theirs = self.network, other.network
+        if (mine.layer_configs() != theirs.layer_configs()
+                or mine.input_shape != theirs.input_shape or mine.dtype != theirs.dtype
+                or type(self.optimizer) is not type(other.optimizer)):
+            return False
+        mine.set_weight_arrays(theirs.weight_arrays())
+        self.s1[...] = other.s1
+        self.s2[...] = other.s2
+        self.step_count, self.epoch = other.step_count, other.epoch
+        self.steps, self.epochs, self.grad_norms = other.steps, other.epochs, other.grad_norms
+        self.best_epoch, self.best_val_loss = other.best_epoch, other.best_val_loss
+        self._best_weights, self._wait = other._best_weights, other._wait
+        self._loss_limit = other._loss_limit
+        self.divergence, self.stopped = other.divergence, other.stopped
+        return True
+
     def reinitialize(self, seed: int | None = None) -> None:
         """New initial weights (same seed: the same weights) and a fresh run."""
         if seed is not None:

@@ -155,6 +155,14 @@ class IntSpin(_WheelOnlyWhenFocused, QSpinBox):
         self._guard_wheel()
 
 
+class FloatSpin(_WheelOnlyWhenFocused, QDoubleSpinBox):
+    """A plain float spin box (fixed decimals) with the same wheel guard."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._guard_wheel()
+
+
 class NumberSpin(_WheelOnlyWhenFocused, QDoubleSpinBox):
     """A float spin box that shows numbers compactly (0.0001, 1e-08), accepts typed scientific
     notation, and in log mode steps 1-2-5 per decade (0.01 -> 0.02 -> 0.05 -> 0.1)."""

@@ -22,9 +22,24 @@ _S = {name: i for i, name in enumerate(STEP_COLUMNS)}
 _E = {name: i for i, name in enumerate(EPOCH_COLUMNS)}
 
 
+class StepAxis(pg.AxisItem):
+    """Step counts as 500, 20k, 1.5M: five-digit labels ran into each other."""
+
+    def tickStrings(self, values, scale, spacing):
+        return [_compact(v * scale) for v in values]
+
+
+def _compact(value: float) -> str:
+    for size, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
 def _plot(layout: pg.GraphicsLayoutWidget, title: str, row: int, col: int,
           colspan: int = 1) -> pg.PlotItem:
-    plot = layout.addPlot(row=row, col=col, colspan=colspan)
+    plot = layout.addPlot(row=row, col=col, colspan=colspan,
+                          axisItems={"bottom": StepAxis(orientation="bottom")})
     plot.setTitle(title, color="k", size="12pt")
     plot.showGrid(x=True, y=True, alpha=0.25)
     for name in ("left", "bottom"):
@@ -72,6 +87,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.rate_plot.setLabel("bottom", "step")
         self.rate_plot.setMaximumHeight(110)
         self.accuracy_plot.setYRange(0, 1, padding=0.02)
+        self._set_rate_ticks(0.0)
 
     def reset_curves(self) -> None:
         for curve in (self.loss_steps, self.loss_train, self.loss_val, self.acc_steps,
@@ -79,6 +95,32 @@ class CurvesView(pg.GraphicsLayoutWidget):
             curve.setData([], [])
         for line in self.best_lines:
             line.setVisible(False)
+        for plot in (self.loss_plot, self.accuracy_plot, self.rate_plot):
+            plot.enableAutoRange()  # a new run: forget the old run's ranges
+        self.accuracy_plot.setYRange(0, 1, padding=0.02)
+        self._set_rate_ticks(0.0)
+
+    def _set_rate_ticks(self, top: float) -> None:
+        """Three labels at most (0, half, the top rate): the strip is short."""
+        axis = self.rate_plot.getAxis("left")
+        if top > 0:
+            axis.setTicks([[(0.0, "0"), (top / 2, f"{top / 2:.3g}"), (top, f"{top:.3g}")]])
+        else:
+            axis.setTicks([[(0.0, "0")]])
+
+    def _show_accuracy(self, shown: bool) -> None:
+        """Regression has no accuracy: the loss takes the whole row."""
+        if shown == self.accuracy_plot.isVisible():
+            return
+        layout = self.ci
+        layout.removeItem(self.loss_plot)
+        if shown:
+            layout.addItem(self.loss_plot, row=1, col=0)
+            layout.addItem(self.accuracy_plot, row=1, col=1)
+        else:
+            layout.removeItem(self.accuracy_plot)
+            layout.addItem(self.loss_plot, row=1, col=0, colspan=2)
+        self.accuracy_plot.setVisible(shown)
 
     def update_from(self, steps: np.ndarray, epochs: np.ndarray, best_epoch: int | None,
                     classification: bool) -> None:
@@ -91,8 +133,10 @@ class CurvesView(pg.GraphicsLayoutWidget):
         rates = _finite(steps, _S["learning_rate"])
         self.rate.setData(s, rates)
         if np.isfinite(rates).any():  # from zero: a constant rate is a flat line, not noise
-            self.rate_plot.setYRange(0, float(np.nanmax(rates)) * 1.15 or 1.0, padding=0)
-        self.accuracy_plot.setVisible(classification)
+            top = float(np.nanmax(rates))
+            self.rate_plot.setYRange(0, top * 1.15 or 1.0, padding=0)
+            self._set_rate_ticks(top)
+        self._show_accuracy(classification)
         if classification:
             self.acc_steps.setData(s, _finite(steps, _S["accuracy"]))
             self.acc_train.setData(e, _finite(epochs, _E["accuracy"]))

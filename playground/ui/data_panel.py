@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.errors import PlaygroundError
+from playground.core.experiment import fit_output
 from playground.data import csv_import, features, painting, points, preprocessing, toy2d
 from playground.ui import palette
+from playground.ui.config_form import Combo, FloatSpin, IntSpin
 from playground.ui.experiment_model import ExperimentModel
 from playground.ui.output_view import ERASE, INSPECT, PAINT
 
@@ -126,7 +128,7 @@ class DataPanel(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(QLabel("Preprocessing"))
-        self.preprocessing = QComboBox()
+        self.preprocessing = Combo()
         for key, label in preprocessing.METHODS.items():
             self.preprocessing.addItem(label, key)
         self.preprocessing.currentIndexChanged.connect(self._preprocessing_edited)
@@ -186,7 +188,7 @@ class DataPanel(QWidget):
         column.addLayout(classes_row)
         count_row = QHBoxLayout()
         count_row.addWidget(QLabel("Classes"))
-        self.class_count = QSpinBox()
+        self.class_count = IntSpin()
         self.class_count.setRange(points.MIN_CLASSES, points.MAX_CLASSES)
         self.class_count.valueChanged.connect(self._class_count_edited)
         count_row.addWidget(self.class_count)
@@ -219,6 +221,19 @@ class DataPanel(QWidget):
             self._edit_points(lambda spec: painting.set_classes(spec, value),
                               f"{value} classes")
 
+    def set_dataset(self, spec: dict[str, Any], text: str,
+                    merge_key: str | None = None) -> None:
+        """A new dataset object as one undo step; when its class count (or being a regression)
+        no longer fits the output layer, the output layer and loss follow in the same step."""
+        document = self.model.document()
+        document["dataset"] = spec
+        classes = dataset_classes(spec)
+        fitted = fit_output(document, classes) if classes is not None else None
+        if fitted is not None:
+            document, what = fitted
+            text = f"{text} ({what})"
+        self.model.replace(document, text, merge_key)
+
     def _clear_points(self) -> None:
         kept = {k: v for k, v in self.model.get("dataset").items()
                 if k in ("features", "preprocessing")}
@@ -231,7 +246,7 @@ class DataPanel(QWidget):
             self.message.emit(str(exc))
             self.refresh()
             return
-        self.model.set("dataset", spec, text)
+        self.set_dataset(spec, text)
 
     # --- problem and settings --------------------------------------------------------------------
     def _choose_problem(self, item: QListWidgetItem) -> None:
@@ -242,7 +257,7 @@ class DataPanel(QWidget):
         kept = {k: v for k, v in current.items() if k in ("features", "preprocessing")}
         spec = dict(EMPTY_POINTS) if name == OWN_POINTS else {"name": name}
         title = "My points" if name == OWN_POINTS else toy2d.GENERATORS[name].title
-        self.model.set("dataset", {**spec, **kept}, f"Data: {title}")
+        self.set_dataset({**spec, **kept}, f"Data: {title}")
         if name == OWN_POINTS:
             self.tool_buttons[PAINT].setChecked(True)
 
@@ -251,7 +266,7 @@ class DataPanel(QWidget):
             return
         spec = self.model.get("dataset")
         spec[key] = value
-        self.model.set("dataset", spec, f"Data: {key}", merge_key=f"dataset.{key}")
+        self.set_dataset(spec, f"Data: {key}", merge_key=f"dataset.{key}")
 
     def _features_edited(self) -> None:
         if self._refreshing:
@@ -370,12 +385,14 @@ class DataPanel(QWidget):
             value = spec.get(info.name, info.default)
             widget: QWidget
             if info.kind == "int":
-                widget = QSpinBox()
+                widget = IntSpin()
+                widget.setKeyboardTracking(False)  # typing 500 must not build 5 and 50 first
                 widget.setRange(int(info.low), int(min(info.high, 2**31 - 1)))
                 widget.setValue(int(value))
                 widget.valueChanged.connect(lambda v, k=info.name: self._setting_edited(k, v))
             elif info.kind == "float":
-                widget = QDoubleSpinBox()
+                widget = FloatSpin()
+                widget.setKeyboardTracking(False)
                 widget.setRange(float(info.low), float(info.high))
                 widget.setDecimals(2)
                 widget.setSingleStep(0.05)
@@ -386,7 +403,7 @@ class DataPanel(QWidget):
                 widget.setChecked(bool(value))
                 widget.toggled.connect(lambda v, k=info.name: self._setting_edited(k, v))
             else:
-                widget = QComboBox()
+                widget = Combo()
                 widget.addItems(list(info.choices))
                 widget.setCurrentText(str(value))
                 widget.currentTextChanged.connect(
@@ -408,6 +425,18 @@ def _show_value(widget: QWidget, value: Any) -> None:
             widget.setCurrentText(str(value))
     finally:
         widget.blockSignals(False)
+
+
+def dataset_classes(spec: dict[str, Any]) -> int | None:
+    """Classes of a 2-D dataset object without loading it (0: regression); None if unknown."""
+    name = spec.get("name")
+    if name == OWN_POINTS:
+        return 0 if spec.get("task") == "regression" else int(spec.get("classes", 2))
+    if name in toy2d.GENERATORS:
+        if toy2d.kind(name) == "regression":
+            return 0
+        return toy2d.class_count(name, **{k: v for k, v in spec.items() if k == "classes"})
+    return None
 
 
 def _heading(text: str) -> QLabel:

@@ -53,10 +53,12 @@ from PySide6.QtWidgets import (
 
 import playground.ui.image_folder  # noqa: F401  (registers the "image_folder" dataset)
 from playground.core.errors import PlaygroundError, SpecError
+from playground.core.experiment import fit_output
 from playground.data import augment, catalog, idx, preprocessing
 from playground.data.augment import Augmenter
 from playground.data.pipeline import PIPELINE_KEYS, load_raw
 from playground.ui import palette
+from playground.ui.config_form import Combo, FloatSpin, IntSpin
 from playground.ui.experiment_model import ExperimentModel
 
 SAMPLES_SHOWN = 32  # 4 rows of 8
@@ -343,7 +345,7 @@ class ImageDataPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(5)
         layout.addWidget(_heading("Image dataset"))
-        self.chooser = QComboBox()
+        self.chooser = Combo()
         self.chooser.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.chooser.setMinimumContentsLength(16)
@@ -392,7 +394,7 @@ class ImageDataPanel(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(QLabel("Preprocessing"))
-        self.preprocessing = QComboBox()
+        self.preprocessing = Combo()
         for key, label in preprocessing.METHODS.items():
             self.preprocessing.addItem(label, key)
         self.preprocessing.setToolTip("Fitted on the training part only, applied to every part "
@@ -487,7 +489,15 @@ class ImageDataPanel(QWidget):
             spec = copy.deepcopy(spec)
         if loading_spec(current) == spec:
             return
-        self.model.set("dataset", {**spec, **kept}, f"Data: {title}")
+        text = f"Data: {title}"
+        document = self.model.document()
+        document["dataset"] = {**spec, **kept}
+        classes = entry.get("classes") if data[0] == "catalog" else None
+        fitted = fit_output(document, int(classes)) if classes else None
+        if fitted is not None:  # the output layer follows the class count, in the same step
+            document, what = fitted
+            text = f"{text} ({what})"
+        self.model.replace(document, text)
 
     def _current_index(self, spec: dict[str, Any]) -> int:
         plain = loading_spec(spec)
@@ -802,7 +812,7 @@ def _control(kind: str, default: Any, low: Any, high: Any, choices: Any,
         widget = QCheckBox(label)
         widget.toggled.connect(edited)
     elif kind == "int":
-        widget = QSpinBox()
+        widget = IntSpin()
         optional = default is None  # e.g. samples: empty means all
         lowest = int(low if low is not None else 0)
         widget.setRange(lowest - (1 if optional else 0),
@@ -813,7 +823,7 @@ def _control(kind: str, default: Any, low: Any, high: Any, choices: Any,
         widget.valueChanged.connect(
             lambda v, w=widget, o=optional: edited(None if o and v == w.minimum() else v))
     elif kind == "float":
-        widget = QDoubleSpinBox()
+        widget = FloatSpin()
         widget.setRange(float(low), float(high))
         widget.setDecimals(2)
         widget.setSingleStep(0.05 if float(high) <= 2 else 1.0)
@@ -840,7 +850,7 @@ def _control(kind: str, default: Any, low: Any, high: Any, choices: Any,
         widget.checks = checks  # type: ignore[attr-defined]
         widget.choices = list(choices)  # type: ignore[attr-defined]
     else:
-        widget = QComboBox()
+        widget = Combo()
         widget.addItems([str(c) for c in choices])
         widget.currentTextChanged.connect(edited)
     return widget

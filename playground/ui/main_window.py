@@ -5,6 +5,7 @@ run in the training worker, and draws the worker's snapshots."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import time
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -59,6 +61,9 @@ SPEED_NAMES = ["1 step / 0.8 s", "1 step / 0.25 s", "16 steps/s", "5 steps / fra
 CURVE_INTERVAL = 0.25  # seconds between curve redraws: each costs ~10 ms of drawing
 
 BANNER_STYLES = {
+    "lesson": "background: #f4f4f4; color: #222222; border: 1px solid #cccccc;",
+    "problem": "background: #fde2e1; color: #7a1010; border: 2px solid #c0392b;",
+    "diverged": "background: #fde2e1; color: #7a1010; border: 2px solid #c0392b;",
     "error": "background: #fde2e1; color: #7a1010; border: 2px solid #c0392b;",
     "info": "background: #e4f1fb; color: #0b3d62; border: 2px solid #2f7fb5;",
 }
@@ -74,6 +79,8 @@ class MainWindow(QMainWindow):
         self.latest: Any = None
         self.run_info: Any = None
         self.images = False  # image mode (#6) or the 2-D views
+        self.load_error: str | None = None  # the worker could not build the document
+        self._pending_loads = 0  # loads asked for and not yet answered (older ones are stale)
         self.running = False
         self.ready = False
         self._render_pending = False
@@ -93,6 +100,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Preparing the compiled kernels (slow only on a first "
                                      "start)…")
         self.controller.warm_up_requested.emit()
+        self.hide_banner()
         self._document_changed({}, self.model.document())
 
     # --- construction ----------------------------------------------------------------------------
@@ -191,10 +199,12 @@ class MainWindow(QMainWindow):
         column.addWidget(self.right_pages, 1)
         column.addWidget(self.metrics)
 
+        # a strip that is always there (no layout jump when a message comes): the lesson's
+        # title and what to watch, replaced by news and problems while they matter
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setVisible(False)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setFixedHeight(2 * self.banner.fontMetrics().lineSpacing() * 13 // 10 + 22)
         self._banner_timer = QTimer(self)
         self._banner_timer.setSingleShot(True)
         self._banner_timer.timeout.connect(self._hide_info_banner)
@@ -227,10 +237,15 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.play_action = self._action("▶  Play", "Space", self.toggle_play,
+        self.play_action = self._action("Play", "Space", self.toggle_play,
                                         "Train until paused")
+        self.play_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.step_action = self._action("Step", "Right", self.step_batch,
                                         "Train on one batch")
+        self.faster_action = self._action("Faster", "+", lambda: self._nudge_speed(1),
+                                          "Train faster (towards full speed)")
+        self.slower_action = self._action("Slower", "-", lambda: self._nudge_speed(-1),
+                                          "Train slower (towards one step at a time)")
         self.epoch_action = self._action("Epoch", "Shift+Right", self.step_epoch,
                                          "Train to the end of the epoch")
         self.reset_action = self._action("Reset", "Ctrl+R", self.reset,
@@ -255,7 +270,7 @@ class MainWindow(QMainWindow):
         bar = self.addToolBar("Training")
         bar.setObjectName("training-toolbar")
         bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.play_action, self.step_action, self.epoch_action,
                        self.reset_action):
             bar.addAction(action)
@@ -307,7 +322,8 @@ class MainWindow(QMainWindow):
         ctl = self.controller
         ctl.snapshot_received.connect(self._on_snapshot)
         ctl.built.connect(self._on_built)
-        ctl.message.connect(lambda text: self.show_banner(text, "error"))
+        ctl.message.connect(self._on_message)
+        ctl.load_failed.connect(self._on_load_failed)
         ctl.notice.connect(lambda text: self.show_banner(text, "info", 8000))
         ctl.ready.connect(self._on_ready)
         ctl.worker.running_changed.connect(self._on_running)
@@ -352,29 +368,34 @@ class MainWindow(QMainWindow):
             for name, value in changes:
                 self.controller.hyperparameter_requested.emit(name, value)
             return
+        self.load_error = None
         problem = self.problem()
         if problem:
             self.pause()
-            self.show_banner(problem, "error")
+            self.show_banner(problem, "problem")
             self._update_enabled()
             return
+        if self.banner_kind() == "problem":
+            self.hide_banner()
         was_running = self.running
         started = self.latest is not None and self.latest.step > 0
-        data_only = bool(old) and {k for k in set(old) | set(new)
-                                   if old.get(k) != new.get(k)} <= {"dataset", "title",
-                                                                    "description"}
-        self.hide_banner()
-        self.controller.load_requested.emit(self.model.experiment(), data_only)
-        if started and not data_only:
-            self.show_banner("The network changed, so training restarted from new initial "
-                             "weights.", "info", 4000)
+        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        # the user's own points edited under a run (paint, erase, classes): the run carries
+        # on over the new data; anything else starts a fresh run
+        carry_on = bool(old) and changed <= {"dataset", "title", "description"} and \
+            new["dataset"].get("name") == points.SPEC_NAME
+        self._pending_loads += 1
+        self.controller.load_requested.emit(self.model.experiment(), carry_on)
+        if started and not carry_on:
+            self.show_banner("Training restarted from new initial weights: the network or its "
+                             "data changed.", "info", 4000)
         if was_running:
             self.controller.play_requested.emit()
         self._update_enabled()
 
     def problem(self) -> str | None:
         """Why the document cannot be trained now (shown, and training disabled)."""
-        return self.model.problem() or self.layer_editor.problem()
+        return self.model.problem() or self.layer_editor.problem() or self.load_error
 
     def _update_title(self) -> None:
         title = self.model.get("title") or "Untitled"
@@ -394,10 +415,29 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Ready (kernels loaded in {seconds:.1f} s)", 5000)
         self._update_enabled()
 
+    def _answered_load(self) -> bool:
+        """One load answered; True when it answers the latest request (not a stale one)."""
+        self._pending_loads = max(0, self._pending_loads - 1)
+        return self._pending_loads == 0
+
+    @Slot(str)
+    def _on_load_failed(self, text: str) -> None:
+        if not self._answered_load():
+            return
+        self.load_error = text
+        self.run_info = None
+        self.latest = None
+        self.show_banner(text, "problem")
+        self._update_enabled()
+
     @Slot(object)
     def _on_built(self, info: Any) -> None:
+        if not self._answered_load():
+            return  # a newer document is on its way to the worker
+        self.load_error = None
         self.run_info = info
-        self.layer_editor.set_input_shape(tuple(info.input_shape))
+        self.layer_editor.set_input_shape(self.input_shape() or tuple(info.input_shape))
+        self._update_enabled()
         images = self.image_mode.set_run(info)
         if not images:
             self.renderer.set_run(info)
@@ -423,18 +463,34 @@ class MainWindow(QMainWindow):
         self.model.replace(load_preset(preset).to_dict(),
                            f"Open preset {preset} ({'images' if images else '2-D points'})")
 
+    @Slot(str)
+    def _on_message(self, text: str) -> None:
+        if self.latest is not None and self.latest.divergence == text:
+            self.show_banner(text, "diverged")
+        elif text != self.load_error:  # load failures have their own slot
+            self.show_banner(text, "error", 10_000)
+
     @Slot(bool)
     def _on_running(self, running: bool) -> None:
         self.running = running
-        self.play_action.setText("⏸  Pause" if running else "▶  Play")
-        if not running:
+        style = self.style()
+        if running:
+            self.play_action.setText("Pause")
+            self.play_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+        else:
+            self.play_action.setText("Play")
+            self.play_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
             self._rate_mark = None
+            self.statusBar().clearMessage()
 
     @Slot(object)
     def _on_snapshot(self, snap: Any) -> None:
+        if self._pending_loads:
+            return  # numbers of a run that is about to be replaced
         self.latest = snap
-        if not (snap.divergence or snap.stopped) and self.banner.property("kind") == "error" \
-                and snap.step == 0:
+        if snap.divergence and self.banner_kind() != "diverged":
+            self.show_banner(snap.divergence, "diverged")
+        elif not snap.divergence and self.banner_kind() == "diverged":
             self.hide_banner()  # a reset or a rebuild recovers from divergence
         if not self._render_pending:
             self._render_pending = True
@@ -447,17 +503,24 @@ class MainWindow(QMainWindow):
             return
         if self.images:
             self.image_mode.render(snap, self.running)
-        else:
-            self.renderer.render(snap, self.running)
+        elif self.renderer.render(snap, self.running):
+            # the diagram and the curves are drawn in events of their own, so that no single
+            # event keeps the GUI busy for long
+            QTimer.singleShot(0, self.renderer.render_diagram)
         self.frames += 1
         now = time.perf_counter()
         force = not self.running
         interval = CURVE_INTERVAL * (2 if self.images else 1)  # image steps are slow anyway
         if force or now - self._last_curves >= interval:
             self._last_curves = now
+            QTimer.singleShot(0, self._draw_curves)
+        self._show_numbers(snap, now)
+
+    def _draw_curves(self) -> None:
+        snap = self.latest
+        if snap is not None and self.run_info is not None:
             self.curves.update_from(snap.steps, snap.epochs, snap.best_epoch,
                                     self.run_info.classification)
-        self._show_numbers(snap, now)
 
     def _show_numbers(self, snap: Any, now: float) -> None:
         self.counters.setText(f"Epoch {snap.epoch:,}   Step {snap.step:,}")
@@ -496,18 +559,32 @@ class MainWindow(QMainWindow):
 
     # --- banner ----------------------------------------------------------------------------------
     def show_banner(self, text: str, kind: str = "info", timeout_ms: int = 0) -> None:
+        """kind: "info" (news), "error" (a request that failed), "problem" (the document
+        cannot be trained as it stands), "diverged"."""
         self.banner.setText(text)
+        self.banner.setToolTip(text)
         self.banner.setProperty("kind", kind)
-        self.banner.setStyleSheet(f"QLabel {{ {BANNER_STYLES[kind]} padding: 8px; "
-                                  "font-size: 13pt; border-radius: 4px; }")
-        self.banner.setVisible(True)
+        self.banner.setStyleSheet(f"QLabel {{ {BANNER_STYLES[kind]} padding: 4px 8px; "
+                                  "font-size: 12pt; border-radius: 4px; }")
         self._banner_timer.stop()
         if timeout_ms:
             self._banner_timer.start(timeout_ms)
 
+    def banner_kind(self) -> str | None:
+        """What the strip shows: a message kind, or None for the lesson text."""
+        return self.banner.property("kind")
+
     def hide_banner(self) -> None:
-        self.banner.setVisible(False)
+        """Back to the lesson: the experiment's title and what to watch."""
+        self._banner_timer.stop()
+        title = self.model.get("title") or "Untitled experiment"
+        description = self.model.get("description") or ""
+        self.banner.setText(f"<b>{html.escape(title)}</b>"
+                            + (f" — {html.escape(description)}" if description else ""))
+        self.banner.setToolTip(description)
         self.banner.setProperty("kind", None)
+        self.banner.setStyleSheet(f"QLabel {{ {BANNER_STYLES['lesson']} padding: 4px 8px; "
+                                  "font-size: 12pt; border-radius: 4px; }")
 
     def _hide_info_banner(self) -> None:
         self.hide_banner()
@@ -531,6 +608,9 @@ class MainWindow(QMainWindow):
     def reset(self) -> None:
         self.hide_banner()
         self.controller.reset_requested.emit()
+
+    def _nudge_speed(self, delta: int) -> None:
+        self.speed.setValue(self.speed.value() + delta)
 
     def _speed_changed(self, index: int) -> None:
         steps, delay = SPEEDS[index]

@@ -72,7 +72,8 @@ class OutputView(pg.PlotWidget):
             axis.setPen("k")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.addItem(self.image)
-        self.train_points = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1.2))
+        # training points: full colour with a dark rim; held-out: white with a colour ring
+        self.train_points = pg.ScatterPlotItem(size=9, pen=pg.mkPen((35, 35, 35), width=1.0))
         self.test_points = pg.ScatterPlotItem(size=9)
         self.stroke_points = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1.2))
         for item in (self.train_points, self.test_points, self.stroke_points):

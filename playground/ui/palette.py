@@ -55,15 +55,21 @@ def diverging_lut(n: int = 256) -> np.ndarray:
 _LUT = diverging_lut()
 
 
-def diverging_rgba(values: np.ndarray, limit: float) -> np.ndarray:
-    """Map values in [-limit, limit] to RGBA pixels (..., 4) uint8; NaN is drawn neutral."""
+#: how far a background surface goes towards the full colours, so that the data points drawn
+#: on it in full colour stay visible
+SURFACE_STRENGTH = 0.65
+
+
+def diverging_rgba(values: np.ndarray, limit: float, strength: float = 1.0) -> np.ndarray:
+    """Map values in [-limit, limit] to RGBA pixels (..., 4) uint8; NaN is drawn neutral.
+    strength < 1 stops short of the full colours (a background)."""
     limit = float(limit) if limit > 0 else 1.0
-    v = np.nan_to_num(np.asarray(values, dtype=np.float64) / limit, nan=0.0)
+    v = np.nan_to_num(np.asarray(values, dtype=np.float64) / limit, nan=0.0) * strength
     idx = np.clip(np.round((v + 1.0) * 0.5 * (len(_LUT) - 1)), 0, len(_LUT) - 1).astype(np.intp)
     return _LUT[idx]
 
 
-def class_rgba(probabilities: np.ndarray) -> np.ndarray:
+def class_rgba(probabilities: np.ndarray, strength: float = 1.0) -> np.ndarray:
     """Pixels for a multiclass surface (..., C) of probabilities: the winning class's colour,
     washed towards white as the network becomes unsure (confidence as intensity)."""
     p = np.asarray(probabilities, dtype=np.float64)
@@ -72,9 +78,9 @@ def class_rgba(probabilities: np.ndarray) -> np.ndarray:
     winner = p.argmax(axis=-1)
     top = np.take_along_axis(p, winner[..., None], axis=-1)[..., 0]
     # 1/C (a guess) -> white, 1 (certain) -> the full colour
-    strength = np.clip((top - 1.0 / classes) / (1.0 - 1.0 / classes), 0.0, 1.0)[..., None]
+    certainty = np.clip((top - 1.0 / classes) / (1.0 - 1.0 / classes), 0.0, 1.0)[..., None]
     white = np.array(NEUTRAL, dtype=np.float64)
-    rgb = white + (colors[winner] - white) * (0.25 + 0.75 * strength)
+    rgb = white + (colors[winner] - white) * (0.25 + 0.75 * certainty) * strength
     out = np.empty((*p.shape[:-1], 4), dtype=np.uint8)
     out[..., :3] = np.round(rgb).astype(np.uint8)
     out[..., 3] = 255

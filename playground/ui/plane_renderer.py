@@ -33,6 +33,7 @@ class PlaneRenderer:
         self.last_view: Any = None
         self.value_limit = 1.0
         self._last_diagram = 0.0
+        self._diagram_values: tuple | None = None
 
     # --- a new run -------------------------------------------------------------------------------
     def set_run(self, info: Any) -> str | None:
@@ -40,6 +41,7 @@ class PlaneRenderer:
         self.info = info
         self.probe = None
         self.last_view = None
+        self._diagram_values = None  # values for the old structure must not reach the new one
         raw = info.prepared.raw
         if raw.train.X.ndim != 2 or raw.train.X.shape[1] != 2:
             self.diagram.set_message("The 2-D views show problems on the plane; this dataset "
@@ -95,41 +97,50 @@ class PlaneRenderer:
         self.diagram.set_structure(columns, headings, labels)
 
     # --- each frame ------------------------------------------------------------------------------
-    def render(self, snapshot: Any, running: bool = False) -> None:
+    def render(self, snapshot: Any, running: bool = False) -> bool:
+        """Draw the output for a snapshot; True when the diagram is due for a redraw (at most
+        15 times a second while training runs; always otherwise): then call render_diagram."""
         probe = self.probe
         if probe is None:
-            return
+            return False
         probe.load(snapshot.theta, snapshot.buffers)
         now = time.perf_counter()
-        # the output follows every frame; the diagram, costlier to draw, at most 15 times a
-        # second (and always when training is not running: step, pause, an edited weight)
         diagram_due = probe.columns is not None and self.diagram.isVisible() and (
             not running or now - self._last_diagram >= DIAGRAM_INTERVAL)
         with np.errstate(all="ignore"):
             view = probe.evaluate(with_maps=diagram_due or self.hovered is not None)
         self.last_view = view
         self.output.set_surface(self.surface_pixels(view.outputs))
+        self._show_hovered()
         if view.maps and diagram_due:
             self._last_diagram = now
-            step = THUMBNAIL_STEP
-            thumbs = [m[:, ::step, ::step] for m in view.maps]
             weights, biases = probe.weights()
-            self.diagram.update_values([w.copy() for w in weights], [b.copy() for b in biases],
-                                       thumbs)
-        self._show_hovered()
+            # copies now: the probe's weights change with the next snapshot
+            self._diagram_values = ([w.copy() for w in weights], [b.copy() for b in biases],
+                                    [m[:, ::THUMBNAIL_STEP, ::THUMBNAIL_STEP]
+                                     for m in view.maps])
+            return True
+        return False
+
+    def render_diagram(self) -> None:
+        """The diagram for the last rendered snapshot (thumbnails, links, biases)."""
+        values, self._diagram_values = self._diagram_values, None
+        if values is not None and self.probe is not None and self.probe.columns is not None:
+            self.diagram.update_values(*values)
 
     def surface_pixels(self, outputs: np.ndarray) -> np.ndarray:
         info = self.info
         values = display_values(outputs, info.classification)
+        strength = palette.SURFACE_STRENGTH  # the points on top keep the full colours
         if info.classification and values.ndim == 3:  # several classes
             if self.discretize:
                 values = np.eye(values.shape[-1])[values.argmax(axis=-1)]
-            return palette.class_rgba(values)
+            return palette.class_rgba(values, strength)
         if info.classification:
             if self.discretize:
                 values = np.sign(values)
-            return palette.diverging_rgba(values, 1.0)
-        return palette.diverging_rgba(values, self.value_limit)
+            return palette.diverging_rgba(values, 1.0, strength)
+        return palette.diverging_rgba(values, self.value_limit, strength)
 
     # --- hovering a neuron -----------------------------------------------------------------------
     def hover(self, column: int, unit: int) -> None:

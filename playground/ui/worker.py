@@ -34,7 +34,7 @@ class RunInfo:
     dtype: Any
     classification: bool
     classes: int
-    kept_weights: bool  # the previous run's weights carried over (a data-only change)
+    kept_weights: bool  # the previous run carried on over new data (painted points)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ class TrainingWorker(QObject):
 
     snapshot = Signal(object)  # core.trainer.Snapshot
     built = Signal(object)  # RunInfo, after every successful load
-    failed = Signal(str)  # a bad document or setting: the message for the user
+    failed = Signal(str)  # a bad setting or request: the message for the user
+    load_failed = Signal(str)  # a document that cannot be trained: the run is gone
     notice = Signal(str)  # something the user should know that is not an error
     running_changed = Signal(bool)
     ready = Signal(float)  # kernels warmed up (seconds it took)
@@ -102,6 +103,7 @@ class TrainingWorker(QObject):
         self._last_snapshot = 0.0
         self._timer: QTimer | None = None
         self._budget: int | None = None  # stop when this many epochs are done
+        self._stepping_epoch = False  # the Epoch button: to the epoch's end, quietly
 
     # --- commands (queued from the GUI thread) ------------------------------------------------
     @Slot()
@@ -111,26 +113,23 @@ class TrainingWorker(QObject):
         self.ready.emit(time.perf_counter() - start)
 
     @Slot(object, bool)
-    def load(self, experiment: Experiment, keep_weights: bool = False) -> None:
-        """Build a new run from a document (a structural change resets). With keep_weights, a
-        network of the same shape starts from the current weights (a data-only change)."""
+    def load(self, experiment: Experiment, carry_on: bool = False) -> None:
+        """Build a new run from a document (a structural change resets). With carry_on, a
+        network of the same shape goes on from where the current run is (weights, optimizer
+        state, counters, curves): the user edited the data under it. A document that cannot
+        be built leaves no run behind, so nothing stale can be trained."""
         self._set_running(False)
         try:
             trainer = experiment.build()
-        except PlaygroundError as exc:
-            self.failed.emit(str(exc))
+        except (PlaygroundError, MemoryError, OSError) as exc:  # a bad fit, too big, a file gone
+            self.trainer = None
+            self.experiment = None
+            text = str(exc) if isinstance(exc, PlaygroundError) else \
+                f"Could not build the run: {exc}"
+            self.load_failed.emit(text)
             return
-        except (MemoryError, OSError) as exc:  # a dataset too big, a file gone
-            self.failed.emit(f"Could not build the run: {exc}")
-            return
-        kept = False
         old = self.trainer
-        if keep_weights and old is not None and \
-                old.network.layer_configs() == trainer.network.layer_configs() and \
-                old.network.input_shape == trainer.network.input_shape and \
-                old.network.theta.dtype == trainer.network.theta.dtype:
-            trainer.network.set_weight_arrays(old.network.weight_arrays())
-            kept = True
+        kept = carry_on and old is not None and trainer.continue_from(old)
         self.experiment = experiment
         self.trainer = trainer
         net = trainer.network
@@ -148,6 +147,7 @@ class TrainingWorker(QObject):
         # the epoch budget holds until it is reached; playing on past it trains on freely
         self._budget = self.experiment.epochs if self.trainer.epoch < self.experiment.epochs \
             else None
+        self._stepping_epoch = False
         self._set_running(True)
         self._schedule()
 
@@ -165,10 +165,15 @@ class TrainingWorker(QObject):
 
     @Slot()
     def step_epoch(self) -> None:
-        self._set_running(False)
-        if self.trainer is not None:
-            self.trainer.run_epoch()
-        self._emit(force=True)
+        """To the end of the epoch, in chunks like Play (so Pause and closing still answer on
+        a 60,000-image epoch), at full speed, then stop quietly."""
+        if self.trainer is None or not self.trainer.running:
+            self._emit(force=True)
+            return
+        self._budget = self.trainer.epoch + 1
+        self._stepping_epoch = True
+        self._set_running(True)
+        self._schedule()
 
     @Slot()
     def reset(self) -> None:
@@ -306,7 +311,7 @@ class TrainingWorker(QObject):
         if not self.running or trainer is None:
             return
         limit = (1 << 62) if self._budget is None else trainer.steps_until_epoch(self._budget)
-        if self.slow_steps:
+        if self.slow_steps and not self._stepping_epoch:
             trainer.run_steps(min(self.slow_steps, limit))
         else:
             deadline = time.perf_counter() + CHUNK_SECONDS
@@ -324,10 +329,12 @@ class TrainingWorker(QObject):
             self._emit(force=True)
             return
         if self._budget is not None and trainer.epoch >= self._budget:
+            quiet = self._stepping_epoch
             self._set_running(False)
             self._emit(force=True)
-            self.notice.emit(f"Finished the {self._budget} epochs set for this run. "
-                             "Play continues training; raise Epochs to set a new goal.")
+            if not quiet:
+                self.notice.emit(f"Finished the {self._budget} epochs set for this run. "
+                                 "Play continues training; raise Epochs to set a new goal.")
             self._budget = None
             return
         self._emit(force=False)
@@ -337,6 +344,7 @@ class TrainingWorker(QObject):
         if running != self.running:
             self.running = running
             if not running:  # the last numbers arrive before the news that training paused
+                self._stepping_epoch = False
                 self._emit(force=True)
             self.running_changed.emit(running)
 
@@ -369,6 +377,7 @@ class TrainingController(QObject):
 
     snapshot_received = Signal(object)
     built = Signal(object)  # RunInfo
+    load_failed = Signal(str)
     message = Signal(str)  # problems: divergence, bad settings
     notice = Signal(str)  # news: an epoch budget reached
     ready = Signal(float)
@@ -408,6 +417,8 @@ class TrainingController(QObject):
         self.worker.failed.connect(self.message)
         self.worker.notice.connect(self.notice)
         self.worker.built.connect(self.built)
+        self.worker.load_failed.connect(self.load_failed)
+        self.worker.load_failed.connect(self.message)
         self.worker.ready.connect(self.ready)
         self.worker.evaluated.connect(self.evaluated)
         self.worker.excited.connect(self.excited)

@@ -13,4 +13,5 @@ def open_window(qtbot, settings, preset="spiral"):
     window.show()
     qtbot.waitUntil(lambda: window.ready and window.run_info is not None
                     and window.latest is not None, timeout=WAIT)
+    qtbot.wait(50)  # the first frame's diagram and curves are drawn in events of their own
     return window

@@ -77,29 +77,52 @@ def view_point(view, x, y):
     return view.mapFromScene(scene)
 
 
+def run_epochs(qtbot, window, count):
+    """The Epoch button, `count` times, each time waiting for its epoch to end."""
+    for _ in range(count):
+        target = window.latest.epoch + 1
+        window.epoch_action.trigger()
+        qtbot.waitUntil(lambda t=target: window.latest.epoch == t and not window.running,
+                        timeout=WAIT)
+
+
 def test_painting_points_adds_training_data_and_moves_the_boundary(qtbot, window):
-    window.step_action.trigger()
-    qtbot.waitUntil(lambda: window.latest.step == 1, timeout=10_000)
+    run_epochs(qtbot, window, 3)
+    corner = np.array([[1.05, 1.05]])
+
+    def p_class1():
+        network = window.trained_network()
+        x = window.run_info.prepared.transform(corner)
+        return float(network.forward(x.astype(np.float32))[0, 0])
+
+    before_p, before_step = p_class1(), window.latest.step
     before_points = total_points(window)
-    before_image = window.output.shown_image().copy()
+    target = 0 if before_p > 0.5 else 1  # paint the class the network does not expect there
     window.data_panel.tool_buttons["paint"].click()
-    window.data_panel.class_buttons[1].click()
-    assert window.output.tool == "paint"
-    for x, y in ((-1.0, -1.0), (-0.95, -0.9), (-0.9, -1.0), (-1.05, -0.95)):
-        qtbot.mouseClick(window.output.viewport(), Qt.MouseButton.LeftButton,
-                         pos=view_point(window.output, x, y))
-    spec = window.model.get("dataset")
-    assert spec["name"] == "points" and len(spec["points"]) == 1004
-    assert spec["points"][-1][2] == 1
+    window.data_panel.class_buttons[target].click()
+    cluster = corner + np.random.default_rng(0).normal(0, 0.04, (40, 2))
+    window.output.painted.emit(cluster, target)  # what a brush stroke sends
     qtbot.waitUntil(lambda: window.run_info.kept_weights
-                    and total_points(window) == before_points + 4, timeout=WAIT)
-    # the painted points are in the data the trainer uses, and training goes on from there
+                    and total_points(window) == before_points + 40, timeout=WAIT)
+    # the run carries on over the new data: counters and curves go on from where they were
+    assert window.latest.step == before_step
+    run_epochs(qtbot, window, 5)
+    after_p = p_class1()
+    assert abs(after_p - target) < 0.5 < abs(before_p - target)  # the boundary moved there
+    window.model.undo_stack.undo()  # one stroke, one undo step: back to the generated set
+    assert window.model.get("dataset")["name"] == "spiral"
+
+
+def test_choosing_another_problem_starts_a_fresh_run(qtbot, window):
     window.epoch_action.trigger()
     qtbot.waitUntil(lambda: window.latest.epoch == 1, timeout=WAIT)
-    qtbot.waitUntil(lambda: not np.array_equal(window.output.shown_image(), before_image),
-                    timeout=10_000)
-    window.model.undo_stack.undo()  # one click, one undo step
-    assert len(window.model.get("dataset")["points"]) == 1003
+    trained = window.latest.theta.copy()
+    window.model.set("dataset", {"name": "circle"}, "Data: Circle")
+    qtbot.waitUntil(lambda: window.run_info.experiment.dataset["name"] == "circle",
+                    timeout=WAIT)
+    qtbot.waitUntil(lambda: window.latest.step == 0, timeout=WAIT)
+    assert not np.array_equal(window.latest.theta, trained)
+    assert "restarted" in window.banner.text()
 
 
 def test_dragging_the_brush_paints_a_stroke_and_the_eraser_removes(qtbot, window):
@@ -182,7 +205,7 @@ def test_a_divergent_learning_rate_is_reported_in_the_window_and_reset_recovers(
     optimizer["learning_rate"] = 0.01
     window.model.set("optimizer", optimizer, "Learning rate")
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: window.banner_kind() is None, timeout=10_000)
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.latest.step == 1 and window.latest.divergence is None,
                     timeout=10_000)
@@ -216,9 +239,11 @@ def test_an_impossible_stack_disables_training_and_shows_why(qtbot, settings):
     layers[0]["kernel_size"] = 40  # larger than the 28×28 input
     window.model.set("layers", layers, "Kernel size")
     assert not window.play_action.isEnabled()
-    assert window.banner.isVisible() and "28" in window.banner.text()
+    assert window.banner_kind() == "problem" and "28" in window.banner.text()
+    qtbot.wait(500)  # the pause's snapshot arrives: the reason must stay in view
+    assert window.banner_kind() == "problem" and "28" in window.banner.text()
     window.model.undo_stack.undo()
-    assert window.play_action.isEnabled()
+    assert window.play_action.isEnabled() and window.banner_kind() is None
     window.close()
 
 
@@ -232,7 +257,7 @@ def test_every_preset_opens_without_a_problem(qtbot, window):
 
 def test_geometry_and_the_last_experiment_come_back(qtbot, settings):
     window = open_window(qtbot, settings)
-    window.resize(798, 560)  # the offscreen screen is ~800 wide, and restoreGeometry clamps
+    window.resize(798, 700)  # the offscreen screen is ~800 wide, and restoreGeometry clamps
     layers = window.model.get("layers")
     layers[0]["units"] = 7
     window.model.set("layers", layers, "Units")
@@ -240,7 +265,7 @@ def test_geometry_and_the_last_experiment_come_back(qtbot, settings):
     again = MainWindow(settings=settings)  # no preset: the last experiment
     qtbot.addWidget(again)
     assert again.model.get("layers")[0]["units"] == 7
-    assert (again.width(), again.height()) == (798, 560)  # not the default 1280×800
+    assert (again.width(), again.height()) == (798, 700)  # not the default 1280×800
     again.close()
 
 
@@ -361,3 +386,90 @@ def test_curves_show_the_schedules_rate_and_mark_the_best_epoch(qtbot, settings)
     assert best_step == window.latest.epochs[0, 1]  # epoch 1's last step
     _x, rates = curves.rate.getData()
     assert rates[0] > rates[-1] > 0  # the schedule's decay, as the trainer used it
+
+
+def test_data_that_does_not_fit_the_network_disables_training_and_says_why(qtbot, window):
+    window.epoch_action.trigger()
+    qtbot.waitUntil(lambda: window.latest.epoch == 1, timeout=WAIT)
+    window.model.set("dataset", {"name": "blobs", "classes": 3}, "Data: Blobs")
+    qtbot.waitUntil(lambda: window.load_error is not None, timeout=WAIT)
+    assert "3 classes" in window.banner.text() and window.banner_kind() == "problem"
+    assert not window.play_action.isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_Space)  # nothing stale trains behind the message
+    qtbot.wait(300)
+    assert not window.running
+    qtbot.wait(300)
+    assert window.banner_kind() == "problem"
+    window.model.undo_stack.undo()
+    qtbot.waitUntil(lambda: window.load_error is None and window.play_action.isEnabled(),
+                    timeout=WAIT)
+    assert window.banner_kind() != "problem"
+
+
+def test_a_build_that_arrives_after_a_newer_edit_is_ignored(qtbot, settings):
+    window = open_window(qtbot, settings, "lenet")
+    dataset = window.model.get("dataset")
+    window.model.set("dataset", {**dataset, "name": "fashion_mnist"}, "Fashion")
+    window.model.set("dataset", {**dataset, "name": "digits"}, "Digits 8×8")  # 8×8: impossible
+    assert not window.play_action.isEnabled()
+    qtbot.wait(1500)  # the Fashion-MNIST build arrives meanwhile
+    assert window.problem() is not None and not window.play_action.isEnabled()
+    assert window.banner_kind() == "problem"
+    window.close()
+
+
+def test_the_wheel_scrolls_the_data_panel_without_changing_settings(qtbot, window):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+
+    samples = window.data_panel.setting_widgets["samples"]
+    before = window.model.document()
+    center = QPointF(samples.rect().center())
+    event = QWheelEvent(center, QPointF(samples.mapToGlobal(center.toPoint())), QPoint(0, 0),
+                        QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(samples, event)
+    assert window.model.document() == before
+    samples.setFocus()
+    QApplication.sendEvent(samples, event)  # once clicked into, the wheel does change it
+    assert window.model.get("dataset").get("samples") == 1001
+
+
+def test_the_epoch_button_can_be_paused_before_the_epoch_ends(qtbot, window):
+    window.model.set("batch_size", 1, "Batch size")  # 700 steps to the epoch's end
+    window.speed.setValue(3)  # slow motion is ignored by Epoch, which runs at full speed
+    window.epoch_action.trigger()
+    qtbot.waitUntil(lambda: window.running, timeout=WAIT)
+    window.play_action.trigger()  # Pause
+    qtbot.waitUntil(lambda: not window.running, timeout=WAIT)
+    assert window.latest.epoch == 0 or window.latest.step == 700
+    window.epoch_action.trigger()
+    qtbot.waitUntil(lambda: window.latest.epoch == 1 and not window.running, timeout=WAIT)
+    assert window.latest.step == 700
+
+
+def test_the_learning_rate_box_changes_the_running_trainer(qtbot, window):
+    form = window.settings_panel.optimizer_form
+    box = form.fields()["learning_rate"]
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.running and window.latest.step > 0, timeout=WAIT)
+    box.setValue(0.002)
+    qtbot.waitUntil(lambda: window.latest.learning_rate == pytest.approx(0.002),
+                    timeout=WAIT)
+    assert window.running and window.latest.step > 0  # live: no restart
+    window.play_action.trigger()
+
+
+def test_choosing_a_problem_with_more_classes_fits_the_output_layer(qtbot, window):
+    items = [window.data_panel.problems.item(i) for i in range(window.data_panel.problems.count())]
+    blobs = next(i for i in items if i.data(Qt.ItemDataRole.UserRole) == "blobs")
+    window.data_panel.problems.itemClicked.emit(blobs)
+    last = window.model.get("layers")[-1]
+    assert (last["units"], last["activation"]) == (3, "softmax")
+    assert window.model.get("loss") == "softmax_crossentropy" or \
+        window.model.get("loss")["name"] == "softmax_crossentropy"
+    assert "3 softmax outputs" in window.model.undo_stack.undoText()
+    qtbot.waitUntil(lambda: window.run_info.classes == 3 and window.load_error is None,
+                    timeout=WAIT)
+    window.model.undo_stack.undo()  # data and output layer come back together
+    assert window.model.get("layers")[-1]["units"] == 1
