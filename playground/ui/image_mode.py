@@ -206,6 +206,8 @@ class ImageMode(QObject):
                 self.weights.show_dense(weight.copy(), tuple(self.info.input_shape))
             else:  # a dense layer deeper in: its inputs are not pixels; show each unit's row
                 self.weights.show_dense(weight.copy(), (1, 1, weight.shape[0]))
+        elif layer.name == "conv2d_transpose":  # stored (in, out, kh, kw): show per output
+            self.weights.show_conv(weight.transpose(1, 0, 2, 3).copy(), layer.label)
         else:
             self.weights.show_conv(weight.copy(), layer.label)
 

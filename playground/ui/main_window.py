@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -204,7 +204,9 @@ class MainWindow(QMainWindow):
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner.setFixedHeight(2 * self.banner.fontMetrics().lineSpacing() * 13 // 10 + 22)
+        strip_font = QFont(self.banner.font())
+        strip_font.setPointSizeF(12.0)  # the size its style sheet sets
+        self.banner.setFixedHeight(2 * QFontMetrics(strip_font).lineSpacing() + 14)
         self._banner_timer = QTimer(self)
         self._banner_timer.setSingleShot(True)
         self._banner_timer.timeout.connect(self._hide_info_banner)
@@ -564,7 +566,7 @@ class MainWindow(QMainWindow):
         self.banner.setText(text)
         self.banner.setToolTip(text)
         self.banner.setProperty("kind", kind)
-        self.banner.setStyleSheet(f"QLabel {{ {BANNER_STYLES[kind]} padding: 4px 8px; "
+        self.banner.setStyleSheet(f"QLabel {{ {BANNER_STYLES[kind]} padding: 2px 8px; "
                                   "font-size: 12pt; border-radius: 4px; }")
         self._banner_timer.stop()
         if timeout_ms:
@@ -583,7 +585,7 @@ class MainWindow(QMainWindow):
                             + (f" — {html.escape(description)}" if description else ""))
         self.banner.setToolTip(description)
         self.banner.setProperty("kind", None)
-        self.banner.setStyleSheet(f"QLabel {{ {BANNER_STYLES['lesson']} padding: 4px 8px; "
+        self.banner.setStyleSheet(f"QLabel {{ {BANNER_STYLES['lesson']} padding: 2px 8px; "
                                   "font-size: 12pt; border-radius: 4px; }")
 
     def _hide_info_banner(self) -> None:

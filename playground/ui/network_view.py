@@ -43,7 +43,7 @@ from playground.ui.palette import (
 )
 
 MAX_SLOTS = 16  # at most this many rows per column; a bigger layer shows MAX_SLOTS - 1 + "+N more"
-MIN_SLOT = 21.0  # px per row (neuron + gap) below which fewer rows are shown
+MIN_SLOT = 18.0  # px per row (neuron + gap) below which fewer rows are shown
 MAX_NEURON = 64.0
 MARGIN = 10.0
 MIN_LINK_WIDTH = 1.0
