@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-FRAMES = 2500
+FRAMES = 5000
 
 CHILD = textwrap.dedent(f"""
     import os, sys, tempfile
