@@ -108,11 +108,15 @@ def test_saved_weights_load_into_a_new_stack_and_a_frozen_layer_stays(qtbot, set
     qtbot.waitUntil(lambda: window.latest.step == 2, timeout=WAIT)
     path = tmp_path / "lenet.npz"
     assert window.save_weights_to(path)
-    # a new stack: the same first layers, a different head
-    layers = window.model.get("layers")
-    layers[-2]["units"] = 50
-    window.model.set("layers", layers, "A new head")
-    qtbot.waitUntil(lambda: window.run_info.layer_configs[-2]["units"] == 50, timeout=WAIT)
+    # fine-tuning on another dataset (clothes, not digits) with a new stack: the same first
+    # layers, a different head
+    document = window.model.document()
+    document["dataset"] = {**document["dataset"], "name": "fashion_mnist"}
+    document["layers"][-2]["units"] = 50
+    window.model.replace(document, "Fashion-MNIST with a new head")
+    qtbot.waitUntil(lambda: window.run_info.layer_configs[-2]["units"] == 50
+                    and window.run_info.experiment.dataset["name"] == "fashion_mnist",
+                    timeout=WAIT)
     notices = []
     window.controller.notice.connect(notices.append)
     window.controller.load_weights_requested.emit(str(path))
