@@ -381,7 +381,8 @@ def test_curves_show_the_schedules_rate_and_mark_the_best_epoch(qtbot, settings)
                     timeout=WAIT)
     assert "Early stopping" in window.banner.text()
     curves = window.curves
-    assert all(line.isVisible() for line in curves.best_lines)
+    qtbot.waitUntil(lambda: all(line.isVisible() for line in curves.best_lines),
+                    timeout=10_000)  # the curves are drawn in an event of their own
     best_step = curves.best_lines[0].value()
     assert best_step == window.latest.epochs[0, 1]  # epoch 1's last step
     _x, rates = curves.rate.getData()
