@@ -302,6 +302,10 @@ def test_closing_mid_training_ends_the_worker(qtbot, settings):
 
 
 def test_speed_slider_slows_training_down(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_Minus)  # the Slower key
+    assert window.speed.value() == window.speed.maximum() - 1
+    qtbot.keyClick(window, Qt.Key.Key_Plus)  # and Faster
+    assert window.speed.value() == window.speed.maximum()
     window.speed.setValue(1)  # one step every 0.25 s
     assert window.speed_label.text() == "1 step / 0.25 s"
     window.play_action.trigger()
