@@ -337,6 +337,7 @@ class MainWindow(QMainWindow):
             lambda text: self.show_banner(text, "error", 8000))
         self.output.painted.connect(self.data_panel.apply_stroke)
         self.output.erased.connect(self.data_panel.apply_erase)
+        self.output.plane_changed.connect(self._plane_changed)
         self.show_test.toggled.connect(self.output.set_show_test)
         self.discretize.toggled.connect(self._discretize_changed)
         self.diagram.neuron_hovered.connect(self._neuron_hovered)
@@ -624,6 +625,11 @@ class MainWindow(QMainWindow):
         self.renderer.discretize = on
         if self.latest is not None:
             self._render()
+
+    def _plane_changed(self, bounds: Any) -> None:
+        self.renderer.set_visible_plane(bounds)
+        if self.latest is not None and not self.running and not self.images:
+            self._render()  # a resize while paused: redraw over the new area now
 
     def _neuron_hovered(self, column: int, unit: int) -> None:
         self.renderer.hover(column, unit)

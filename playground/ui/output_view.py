@@ -16,6 +16,10 @@ from playground.ui import palette
 INSPECT, PAINT, ERASE = "inspect", "paint", "erase"
 
 
+def _rect(bounds: Bounds) -> QRectF:
+    return QRectF(bounds.xmin, bounds.ymin, bounds.xmax - bounds.xmin, bounds.ymax - bounds.ymin)
+
+
 class _CanvasBox(pg.ViewBox):
     """A ViewBox that, while a drawing tool is active, turns drags and clicks into strokes
     instead of panning (the plane stays put while the user paints)."""
@@ -55,6 +59,8 @@ class OutputView(pg.PlotWidget):
     painted = Signal(object, int)
     #: an eraser stroke ended: the centres it passed (n, 2) and its radius
     erased = Signal(object, float)
+    #: the visible part of the plane changed (a resize): Bounds to compute the surface over
+    plane_changed = Signal(object)
 
     def __init__(self, parent=None) -> None:
         self.box = _CanvasBox(self)
@@ -86,36 +92,51 @@ class OutputView(pg.PlotWidget):
         self.addItem(self.eraser_ring)
         self.bounds = Bounds(-1.2, 1.2, -1.2, 1.2)
         self._rect = QRectF(-1.2, -1.2, 2.4, 2.4)
+        self._visible: Bounds | None = None
         self._stroke: list[tuple[float, float]] = []
         self._surface: np.ndarray | None = None
         self._override: np.ndarray | None = None
         self.show_test = True
         self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.box.sigRangeChanged.connect(self._range_changed)
         self.set_bounds(self.bounds)
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return width  # a square widget keeps the square plane filling the plot
 
     # --- the plane -------------------------------------------------------------------------------
     def set_bounds(self, bounds: Bounds) -> None:
+        """The data's square. The view shows at least that; a widget of another shape shows
+        more of the plane, which the surface then covers too (see plane_changed)."""
         self.bounds = bounds
-        rect = QRectF(bounds.xmin, bounds.ymin, bounds.xmax - bounds.xmin,
-                      bounds.ymax - bounds.ymin)
+        rect = _rect(bounds)
         self._rect = rect
         shown = self.shown_image()
         if shown is not None:
             self.image.setImage(shown, autoLevels=False, rect=rect)
         self.box.setRange(rect, padding=0)
+        self._range_changed()
+
+    def visible_bounds(self) -> Bounds:
+        (x0, x1), (y0, y1) = self.box.viewRange()
+        return Bounds(float(x0), float(x1), float(y0), float(y1))
+
+    def _range_changed(self, *_args: object) -> None:
+        visible = self.visible_bounds()
+        old = self._visible
+        span = max(visible.xmax - visible.xmin, visible.ymax - visible.ymin)
+        if old is None or max(abs(a - b) for a, b in zip(
+                (visible.xmin, visible.xmax, visible.ymin, visible.ymax),
+                (old.xmin, old.xmax, old.ymin, old.ymax), strict=True)) > 0.01 * span:
+            self._visible = visible
+            self.plane_changed.emit(visible)
 
     def erase_radius(self) -> float:
         return 0.06 * (self.bounds.xmax - self.bounds.xmin)
 
-    def set_surface(self, rgba: np.ndarray) -> None:
-        """The decision surface as (res, res, 4) uint8 pixels, row 0 at the bottom."""
+    def set_surface(self, rgba: np.ndarray, bounds: Bounds | None = None) -> None:
+        """The decision surface as (res, res, 4) uint8 pixels, row 0 at the bottom, covering
+        `bounds` of the plane (default: the data's square)."""
         self._surface = rgba
+        if bounds is not None:
+            self._rect = _rect(bounds)
         if self._override is None:
             self.image.setImage(rgba, autoLevels=False, rect=self._rect)
 
@@ -161,7 +182,7 @@ class OutputView(pg.PlotWidget):
         self.eraser_ring.setVisible(True)
 
     def _inside(self, p: QPointF) -> bool:
-        b = self.bounds
+        b = self._visible or self.bounds
         return b.xmin <= p.x() <= b.xmax and b.ymin <= p.y() <= b.ymax
 
     def _stroke_begin(self, p: QPointF) -> None:

@@ -56,6 +56,7 @@ class PlaneRenderer:
             self.diagram.set_message(str(exc))
             return str(exc)
         self.output.set_bounds(bounds)
+        self.set_visible_plane(self.output.visible_bounds())
         if not info.classification:
             targets = np.concatenate([np.asarray(p.values).reshape(-1) for p in
                                       (raw.train, raw.validation, raw.test) if len(p)])
@@ -110,7 +111,7 @@ class PlaneRenderer:
         with np.errstate(all="ignore"):
             view = probe.evaluate(with_maps=diagram_due or self.hovered is not None)
         self.last_view = view
-        self.output.set_surface(self.surface_pixels(view.outputs))
+        self.output.set_surface(self.surface_pixels(view.outputs), probe.bounds)
         self._show_hovered()
         if view.maps and diagram_due:
             self._last_diagram = now
@@ -127,6 +128,11 @@ class PlaneRenderer:
         values, self._diagram_values = self._diagram_values, None
         if values is not None and self.probe is not None and self.probe.columns is not None:
             self.diagram.update_values(*values)
+
+    def set_visible_plane(self, bounds: Any) -> None:
+        """The output view shows this part of the plane: compute the surface over all of it."""
+        if self.probe is not None:
+            self.probe.set_plane(bounds, SURFACE_RESOLUTION)
 
     def surface_pixels(self, outputs: np.ndarray) -> np.ndarray:
         info = self.info

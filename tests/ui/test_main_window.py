@@ -478,3 +478,16 @@ def test_choosing_a_problem_with_more_classes_fits_the_output_layer(qtbot, windo
                     timeout=WAIT)
     window.model.undo_stack.undo()  # data and output layer come back together
     assert window.model.get("layers")[-1]["units"] == 1
+
+
+def test_the_surface_fills_the_visible_plane_whatever_the_views_shape(qtbot, window):
+    for size in ((1280, 800), (1920, 1080), (1000, 900)):
+        window.resize(*size)
+        qtbot.wait(200)
+        window.step_action.trigger()
+        qtbot.wait(300)
+        visible = window.output.visible_bounds()
+        shown = window.output.image.mapRectToParent(window.output.image.boundingRect())
+        for got, want in ((shown.left(), visible.xmin), (shown.right(), visible.xmax),
+                          (shown.top(), visible.ymin), (shown.bottom(), visible.ymax)):
+            assert got == pytest.approx(want, abs=0.02 * (visible.xmax - visible.xmin))
