@@ -165,6 +165,20 @@ class Network:
                                  if seg.layer == layer.index - 1))
                 for layer in self.layers]
 
+    def state_copy(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Copies of every parameter (the flat theta) and buffer ('<layer index>.<name>'): a
+        snapshot another thread can read while this network trains on."""
+        buffers = {f"{layer.index}.{k}": v.copy() for layer in self.layers
+                   for k, v in layer.buffers.items()}
+        return self.theta.copy(), buffers
+
+    def load_state(self, theta: np.ndarray, buffers: dict[str, np.ndarray]) -> None:
+        """Take the parameters and buffers of state_copy() (of a network of the same stack)."""
+        self.theta[...] = theta
+        for key, value in buffers.items():
+            index, name = key.split(".", 1)
+            self.layer(int(index)).buffers[name][...] = value
+
     def layer_configs(self) -> list[dict[str, Any]]:
         return [layer.get_config() for layer in self.layers]
 

@@ -93,10 +93,7 @@ class PlaneProbe:
 
     def load(self, theta: np.ndarray, buffers: dict[str, np.ndarray] | None = None) -> None:
         """Weights from a snapshot (theta, and buffers named '<layer index>.<name>')."""
-        self.network.theta[...] = theta
-        for key, value in (buffers or {}).items():
-            index, name = key.split(".", 1)
-            self.network.layer(int(index)).buffers[name][...] = value
+        self.network.load_state(theta, buffers or {})
 
     def evaluate(self, with_maps: bool = True) -> PlaneView:
         res = self.resolution

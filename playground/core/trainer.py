@@ -670,9 +670,8 @@ class Trainer:
         metrics = {"loss": self.steps.last("loss"), "accuracy": self.steps.last("accuracy"),
                    "val_loss": self.epochs.last("val_loss"),
                    "val_accuracy": self.epochs.last("val_accuracy")}
-        buffers = {f"{layer.index}.{k}": v.copy() for layer in net.layers
-                   for k, v in layer.buffers.items()}
-        return Snapshot(self.step_count, self.epoch, net.theta.copy(), buffers, metrics,
+        theta, buffers = net.state_copy()
+        return Snapshot(self.step_count, self.epoch, theta, buffers, metrics,
                         self.learning_rate,
                         self.divergence.message if self.divergence else None, self.stopped,
                         self.steps.array(), self.epochs.array(), self.best_epoch)

@@ -542,3 +542,25 @@ class ConfigForm(QWidget):
         if not self._updating:
             self.config_changed.emit(self.config(), path, continuous)
 
+
+def show_value(widget: QWidget, value: Any) -> None:
+    """Show a value in a settings control without emitting an edit (a refresh from the model);
+    an optional number's None is the spin box's minimum ("all")."""
+    widget.blockSignals(True)
+    try:
+        if isinstance(widget, QSpinBox):
+            widget.setValue(widget.minimum() if value is None else int(value))
+        elif isinstance(widget, QDoubleSpinBox):
+            widget.setValue(float(value))
+        elif isinstance(widget, QCheckBox):
+            widget.setChecked(bool(value))
+        elif isinstance(widget, QComboBox):
+            widget.setCurrentText(str(value))
+        elif hasattr(widget, "checks"):
+            chosen = {str(v) for v in (value or [])}
+            for check, choice in zip(widget.checks, widget.choices, strict=True):
+                check.blockSignals(True)
+                check.setChecked(str(choice) in chosen)
+                check.blockSignals(False)
+    finally:
+        widget.blockSignals(False)

@@ -13,8 +13,6 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -24,7 +22,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,7 +31,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.experiment import fit_output
 from playground.data import csv_import, features, painting, points, preprocessing, toy2d
 from playground.ui import palette
-from playground.ui.config_form import Combo, FloatSpin, IntSpin
+from playground.ui.config_form import Combo, FloatSpin, IntSpin, show_value
 from playground.ui.experiment_model import ExperimentModel
 from playground.ui.output_view import ERASE, INSPECT, PAINT
 
@@ -371,7 +368,7 @@ class DataPanel(QWidget):
         name = spec.get("name")
         if name == self._settings_for:  # the same generator: show the values, keep the focus
             for info in toy2d.parameters(name) if name in toy2d.GENERATORS else []:
-                _show_value(self.setting_widgets[info.name], spec.get(info.name, info.default))
+                show_value(self.setting_widgets[info.name], spec.get(info.name, info.default))
             return
         self._settings_for = name
         while self.settings_form.rowCount():
@@ -412,19 +409,6 @@ class DataPanel(QWidget):
             widget.setObjectName(f"data.{info.name}")
             self.setting_widgets[info.name] = widget
             self.settings_form.addRow(info.label, widget)
-
-
-def _show_value(widget: QWidget, value: Any) -> None:
-    widget.blockSignals(True)
-    try:
-        if isinstance(widget, QSpinBox | QDoubleSpinBox):
-            widget.setValue(value)
-        elif isinstance(widget, QCheckBox):
-            widget.setChecked(bool(value))
-        elif isinstance(widget, QComboBox):
-            widget.setCurrentText(str(value))
-    finally:
-        widget.blockSignals(False)
 
 
 def dataset_classes(spec: dict[str, Any]) -> int | None:

@@ -35,7 +35,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -44,7 +43,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
     QToolButton,
     QToolTip,
     QVBoxLayout,
@@ -58,7 +56,7 @@ from playground.data import augment, catalog, idx, preprocessing
 from playground.data.augment import Augmenter
 from playground.data.pipeline import PIPELINE_KEYS, load_raw
 from playground.ui import palette
-from playground.ui.config_form import Combo, FloatSpin, IntSpin
+from playground.ui.config_form import Combo, FloatSpin, IntSpin, show_value
 from playground.ui.experiment_model import ExperimentModel
 
 SAMPLES_SHOWN = 32  # 4 rows of 8
@@ -708,7 +706,7 @@ class ImageDataPanel(QWidget):
         params = [p for p in (entry or {}).get("params", []) if p["kind"] != "path"]
         if name == self._settings_for:  # the same set: show the values, keep the focus
             for p in params:
-                _show_value(self.setting_widgets[p["name"]], spec.get(p["name"], p["default"]))
+                show_value(self.setting_widgets[p["name"]], spec.get(p["name"], p["default"]))
             return
         self._settings_for = name
         while self.settings_form.rowCount():
@@ -718,7 +716,7 @@ class ImageDataPanel(QWidget):
         for p in params:
             widget = _control(p["kind"], p["default"], p["low"], p["high"], p["choices"],
                               lambda v, k=p["name"]: self._setting_edited(k, v))
-            _show_value(widget, spec.get(p["name"], p["default"]))
+            show_value(widget, spec.get(p["name"], p["default"]))
             widget.setToolTip(p["help"])
             widget.setObjectName(f"data.{p['name']}")
             self.setting_widgets[p["name"]] = widget
@@ -746,7 +744,7 @@ class ImageDataPanel(QWidget):
         self._fill_settings(spec if is_image else {})
         config = self.augmentation()
         for key, widget in self.aug_widgets.items():
-            _show_value(widget, config[key])
+            show_value(widget, config[key])
         method = self.preprocessing.findData(spec.get("preprocessing", "none") or "none")
         self.preprocessing.setCurrentIndex(max(method, 0))
         for box in (self.samples_box, self.augmentation_box):
@@ -854,27 +852,6 @@ def _control(kind: str, default: Any, low: Any, high: Any, choices: Any,
         widget.addItems([str(c) for c in choices])
         widget.currentTextChanged.connect(edited)
     return widget
-
-
-def _show_value(widget: QWidget, value: Any) -> None:
-    widget.blockSignals(True)
-    try:
-        if isinstance(widget, QSpinBox):
-            widget.setValue(widget.minimum() if value is None else int(value))
-        elif isinstance(widget, QDoubleSpinBox):
-            widget.setValue(float(value))
-        elif isinstance(widget, QCheckBox):
-            widget.setChecked(bool(value))
-        elif isinstance(widget, QComboBox):
-            widget.setCurrentText(str(value))
-        elif hasattr(widget, "checks"):
-            chosen = {str(v) for v in (value or [])}
-            for check, choice in zip(widget.checks, widget.choices, strict=True):
-                check.blockSignals(True)
-                check.setChecked(str(choice) in chosen)
-                check.blockSignals(False)
-    finally:
-        widget.blockSignals(False)
 
 
 def _import_title(spec: dict[str, Any]) -> str:

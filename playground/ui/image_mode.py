@@ -161,19 +161,12 @@ class ImageMode(QObject):
         if running and now - self._last_views < VIEW_INTERVAL:
             return
         self._last_views = now
-        self._load(snapshot)
+        self.network.load_state(snapshot.theta, snapshot.buffers)
         self._show_weights()
         self._show_feature_maps()
         if not self._evaluating and (not running or now - self._last_evaluation >=
                                      self._evaluate_every) and self._scores_visible():
             self.request_evaluation()
-
-    def _load(self, snapshot: Any) -> None:
-        net = self.network
-        net.theta[...] = snapshot.theta
-        for key, value in snapshot.buffers.items():
-            index, name = key.split(".", 1)
-            net.layer(int(index)).buffers[name][...] = value
 
     def _scores_visible(self) -> bool:
         return self.tabs.currentWidget() in (self.answers, self.confusion)

@@ -702,10 +702,7 @@ class MainWindow(QMainWindow):
         if info is None or snap is None:
             return None
         network = Network(info.layer_configs, info.input_shape, dtype=info.dtype)
-        network.theta[...] = snap.theta
-        for key, value in snap.buffers.items():
-            index, name = key.split(".", 1)
-            network.layer(int(index)).buffers[name][...] = value
+        network.load_state(snap.theta, snap.buffers)
         return network
 
     def import_weights(self) -> None:
