@@ -3,6 +3,7 @@ network's flat buffer (see core.network), described here by ParamSpec."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,11 @@ class Layer(Configurable):
     def buffer_specs(self, input_shape: Shape) -> dict[str, tuple[Shape, float]]:
         """Non-trainable state saved with the weights: name -> (shape, initial value)."""
         return {}
+
+    def floats_per_sample(self) -> int:
+        """About how many values one sample's pass through this layer touches (its output;
+        a convolution's columns): sizes the parts a batch is trained in."""
+        return math.prod(self.output_shape)
 
     def bind(self) -> None:
         """Called once params, grads and buffers hold their arrays (views into the network's
