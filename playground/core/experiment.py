@@ -140,8 +140,9 @@ class Experiment:
         return cls.from_dict(doc)
 
     # --- building ------------------------------------------------------------------------------
-    def build(self, weights: str | Path | None = None) -> Trainer:
-        """The dataset, split, network and trainer this document describes."""
+    def build(self, weights: str | Path | None = None, threads: int = 1) -> Trainer:
+        """The dataset, split, network and trainer this document describes; `threads` > 1
+        trains on that many cores (Trainer)."""
         prepared = prepare(self.dataset, self.split, self.seed)
         split = prepared.split
         if self.target == "input":
@@ -157,7 +158,8 @@ class Experiment:
         trainer = Trainer(network, self.loss, self.optimizer, split,
                           batch_size=self.batch_size, schedule=self.schedule, seed=self.seed,
                           class_weights=self.class_weights, early_stopping=stopping,
-                          input_noise=self.input_noise, augmenter=prepared.augmenter)
+                          input_noise=self.input_noise, augmenter=prepared.augmenter,
+                          threads=threads)
         trainer.prepared = prepared  # features, preprocessing and raw points, for the views
         return trainer
 

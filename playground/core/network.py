@@ -94,19 +94,26 @@ class Network:
             for spec in specs:
                 self.segments.append(Segment(li, spec.name, offset, offset + spec.size, spec))
                 offset += spec.size
-        self.theta = np.zeros(offset, dtype=self.dtype)
-        self.grad = np.zeros(offset, dtype=self.dtype)
-        for seg in self.segments:
-            layer = self.layers[seg.layer]
-            layer.params[seg.name] = self.theta[seg.start:seg.end].reshape(seg.spec.shape)
-            layer.grads[seg.name] = self.grad[seg.start:seg.end].reshape(seg.spec.shape)
         for layer in self.layers:
             for name, (bshape, value) in layer.buffer_specs(layer.input_shape).items():
                 layer.buffers[name] = np.full(bshape, value, dtype=self.dtype)
-            layer.bind()
+        self.bind_parameters(np.zeros(offset, dtype=self.dtype),
+                             np.zeros(offset, dtype=self.dtype))
         self.initialize(self.seed)
         self.dropout_rng = np.random.default_rng([self.seed, 1])
         self.refresh_segments()
+
+    def bind_parameters(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """Make every layer's parameters and gradients views into theta and grad (a worker
+        process binds them to shared memory: core.parts)."""
+        self.theta = theta
+        self.grad = grad
+        for seg in self.segments:
+            layer = self.layers[seg.layer]
+            layer.params[seg.name] = theta[seg.start:seg.end].reshape(seg.spec.shape)
+            layer.grads[seg.name] = grad[seg.start:seg.end].reshape(seg.spec.shape)
+        for layer in self.layers:
+            layer.bind()
 
     # --- parameters ----------------------------------------------------------------------------
     def initialize(self, seed: int) -> None:
