@@ -39,8 +39,8 @@ def _ratio(ours: float | None, ref: float | None, higher_is_better: bool) -> flo
     return round(ours / ref if higher_is_better else ref / ours, 2)
 
 
-def _rate(run: Callable[[int], Any], quick: bool) -> float:
-    """Median calls-per-second of run(n), with n grown until one timing takes long enough."""
+def _calls_per_timing(run: Callable[[int], Any], quick: bool) -> int:
+    """How many calls make one timing long enough to measure, after a warm-up."""
     run(2)  # compile / warm up
     n = 1
     target = 0.05 if quick else 0.25
@@ -49,24 +49,35 @@ def _rate(run: Callable[[int], Any], quick: bool) -> float:
         run(n)
         took = time.perf_counter() - start
         if took >= target or n >= 1 << 24:
-            break
+            return n
         n *= 2 if took <= 0 else max(2, min(16, int(target / took) + 1))
-    rates = [n / took]
-    for _ in range(2 if quick else 5):
-        start = time.perf_counter()
-        run(n)
-        rates.append(n / (time.perf_counter() - start))
-    return statistics.median(rates)
 
 
-def _millis(call: Callable[[], Any], quick: bool) -> float:
-    call()
-    times = []
-    for _ in range(5 if quick else 30):
-        start = time.perf_counter()
+def _rates(runs: dict[str, Callable[[int], Any]], quick: bool) -> dict[str, float]:
+    """Median calls-per-second of each run(n). The implementations take turns, one timing
+    each per round, so that a change in the machine's load during the suite (a busy host)
+    falls on all of them alike instead of on whichever ran then."""
+    calls = {name: _calls_per_timing(run, quick) for name, run in runs.items()}
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(3 if quick else 7):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(calls[name])
+            rates[name].append(calls[name] / (time.perf_counter() - start))
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
+def _millis(calls: dict[str, Callable[[], Any]], quick: bool) -> dict[str, float]:
+    """Median milliseconds of each call, the implementations taking turns (see _rates)."""
+    for call in calls.values():
         call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000.0
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(5 if quick else 30):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) * 1000.0 for name, values in times.items()}
 
 
 def _mlp_case(sizes, hidden, output, optimizer, lr, samples, seed=0):
@@ -90,7 +101,8 @@ def _mlp_case(sizes, hidden, output, optimizer, lr, samples, seed=0):
     return X, labels, Y, weights, biases
 
 
-def _our_trainer(sizes, hidden, output, optimizer, lr, X, labels, batch_size, weights, biases):
+def _our_trainer(sizes, hidden, output, optimizer, lr, X, labels, batch_size, weights, biases,
+                 threads=1):
     import numpy as np
 
     from playground.core.network import Network
@@ -111,7 +123,7 @@ def _our_trainer(sizes, hidden, output, optimizer, lr, X, labels, batch_size, we
     net.set_weight_arrays(arrays)
     loss = "binary_crossentropy" if output == "sigmoid_bce" else "softmax_crossentropy"
     return Trainer(net, loss, {"name": optimizer, "learning_rate": lr}, split,
-                   batch_size=batch_size, seed=0)
+                   batch_size=batch_size, seed=0, threads=threads)
 
 
 def _references() -> dict[str, Any]:
@@ -126,7 +138,9 @@ def _references() -> dict[str, Any]:
     return refs
 
 
-def _row(workload, unit, threads, ours, refs, higher_is_better=True) -> Row:
+def _row(workload, unit, threads, measured, higher_is_better=True) -> Row:
+    """A row from {"ours": ..., "numpy": ..., "torch": ...} (references may be missing)."""
+    ours, refs = measured["ours"], measured
     return Row(workload, unit, threads, ours, refs.get("numpy"), refs.get("torch"),
                _ratio(ours, refs.get("torch"), higher_is_better),
                _ratio(ours, refs.get("numpy"), higher_is_better))
@@ -147,38 +161,42 @@ def run_workloads(threads: int, quick: bool) -> list[Row]:
     sizes, hidden, output = [2, 8, 8, 1], "tanh", "sigmoid_bce"
     X, labels, Y, w, b = _mlp_case(sizes, hidden, output, "sgd", 0.03, 1000)
     ours = _our_trainer(sizes, hidden, output, "sgd", 0.03, X, labels, 10, w, b)
-    measured = {name: _rate(mod.mlp_trainer(sizes, hidden, output, "sgd", 0.03, X, Y, 10, w, b),
-                            quick) for name, mod in refs.items()}
+    runs = {name: mod.mlp_trainer(sizes, hidden, output, "sgd", 0.03, X, Y, 10, w, b)
+            for name, mod in refs.items()}
     rows.append(_row("playground MLP 2-8-8-1 tanh, batch 10, SGD", "steps/s", threads,
-                     _rate(ours.run_steps, quick), measured))
+                     _rates({"ours": ours.run_steps, **runs}, quick)))
 
     # 2. a 200x200 decision-boundary grid for that network: milliseconds
     axis = np.linspace(-1.2, 1.2, 200, dtype=np.float32)
     grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
-    measured = {name: _millis(mod.grid_predictor(sizes, hidden, output, w, b, grid), quick)
-                for name, mod in refs.items()}
+    calls = {name: mod.grid_predictor(sizes, hidden, output, w, b, grid)
+             for name, mod in refs.items()}
     rows.append(_row("decision grid 200x200, playground MLP", "ms", threads,
-                     _millis(lambda: ours.predict(grid), quick), measured,
+                     _millis({"ours": lambda: ours.predict(grid), **calls}, quick),
                      higher_is_better=False))
 
     # 3. the MNIST-shaped MLP: samples per second
     sizes, hidden, output = [784, 128, 64, 10], "relu", "softmax_ce"
     X, labels, Y, w, b = _mlp_case(sizes, hidden, output, "adam", 1e-3, 4096)
-    ours = _our_trainer(sizes, hidden, output, "adam", 1e-3, X, labels, 64, w, b)
-    measured = {name: 64 * _rate(mod.mlp_trainer(sizes, hidden, output, "adam", 1e-3, X, Y, 64,
-                                                 w, b), quick) for name, mod in refs.items()}
+    ours = _our_trainer(sizes, hidden, output, "adam", 1e-3, X, labels, 64, w, b, threads)
+    runs = {name: mod.mlp_trainer(sizes, hidden, output, "adam", 1e-3, X, Y, 64, w, b)
+            for name, mod in refs.items()}
+    steps = _rates({"ours": ours.run_steps, **runs}, quick)
     rows.append(_row("MNIST-shaped MLP 784-128-64-10 ReLU, batch 64, Adam", "samples/s",
-                     threads, 64 * _rate(ours.run_steps, quick), measured))
+                     threads, {name: 64 * rate for name, rate in steps.items()}))
+    ours.close()
 
     # 4. LeNet-5 on 1×28×28: samples per second
     rng = np.random.default_rng(0)
     images = rng.random((2048, 1, 28, 28)).astype(np.float32)
     labels = rng.integers(0, 10, 2048)
     onehot = np.eye(10, dtype=np.float32)[labels]
-    measured = {name: 64 * _rate(mod.lenet_trainer(images, onehot, 64, 0.01), quick)
-                for name, mod in refs.items()}
+    ours = _our_lenet(images, labels, threads)
+    runs = {name: mod.lenet_trainer(images, onehot, 64, 0.01) for name, mod in refs.items()}
+    steps = _rates({"ours": ours.run_steps, **runs}, quick)
     rows.append(_row("LeNet-5 1x28x28, batch 64, SGD momentum", "samples/s", threads,
-                     64 * _rate(_our_lenet(images, labels).run_steps, quick), measured))
+                     {name: 64 * rate for name, rate in steps.items()}))
+    ours.close()
     return rows
 
 
@@ -191,7 +209,7 @@ LENET = [{"name": "conv2d", "filters": 6, "kernel_size": 5, "padding": 2, "activ
          {"name": "dense", "units": 10, "activation": "softmax"}]
 
 
-def _our_lenet(images, labels):
+def _our_lenet(images, labels, threads=1):
     from playground.core.network import Network
     from playground.core.trainer import Trainer
     from playground.data.dataset import Dataset, split_dataset
@@ -201,7 +219,7 @@ def _our_lenet(images, labels):
     net = Network(LENET, (1, 28, 28), seed=0)
     return Trainer(net, "softmax_crossentropy",
                    {"name": "momentum", "learning_rate": 0.01, "momentum": 0.9}, split,
-                   batch_size=64, seed=0)
+                   batch_size=64, seed=0, threads=threads)
 
 
 def startup_seconds() -> float:
