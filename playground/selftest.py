@@ -36,6 +36,10 @@ from playground import _numba_cache
 
 XOR_STEPS = 200
 LENET_STEPS = 12
+#: lenet's first steps on one process and on two (playground train --threads 2)
+PARALLEL_STEPS = 4
+#: their weights agree to float32 rounding (the two parts' gradients are summed in another order)
+PARALLEL_TOLERANCE = 1e-4
 LENET_CHECK_IMAGES = 64
 #: float32 network vs float64 reference
 OUTPUT_TOLERANCE = 1e-4
@@ -207,6 +211,37 @@ def check_lenet() -> dict[str, Any]:
             "build_and_train_seconds": round(time.perf_counter() - start, 3)}
 
 
+def check_parallel() -> dict[str, Any]:
+    """lenet's first steps with a worker process training half of each batch, against the
+    same steps on this process alone: starting the worker works here (in the bundle too)."""
+    from playground.core.experiment import load_preset
+
+    exp = load_preset("lenet")
+    thetas, seconds, workers = [], [], 0
+    for threads in (1, 2):
+        trainer = exp.build(threads=threads)
+        start = time.perf_counter()
+        try:
+            taken = trainer.run_steps(PARALLEL_STEPS)
+            workers = max(workers, trainer.worker_processes)
+        finally:
+            trainer.close()
+        seconds.append(time.perf_counter() - start)
+        if taken != PARALLEL_STEPS or trainer.divergence is not None:
+            raise CheckFailed(f"parallel: {taken} of {PARALLEL_STEPS} steps on {threads} "
+                              f"processes ({trainer.divergence})")
+        thetas.append(trainer.network.theta.astype(np.float64))
+    if workers != 1:
+        raise CheckFailed(f"parallel: {workers} worker processes trained, expected 1")
+    difference = float(np.abs(thetas[1] - thetas[0]).max() / np.abs(thetas[0]).max())
+    if not difference <= PARALLEL_TOLERANCE:
+        raise CheckFailed(f"parallel: two processes' weights differ from one's by "
+                          f"{difference:.1e} (limit {PARALLEL_TOLERANCE:.0e})")
+    return {"steps": PARALLEL_STEPS, "worker_processes": workers,
+            "max_relative_difference": difference, "one_process_seconds": round(seconds[0], 3),
+            "two_processes_seconds": round(seconds[1], 3)}
+
+
 def numba_cache_stats() -> dict[str, Any]:
     """Hits and misses of every compiled kernel in playground.kernels, and where they cache."""
     import importlib
@@ -354,6 +389,7 @@ def run_checks(frame_path: Path | None = None,
     checks: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("xor", check_xor),
         ("lenet", check_lenet),
+        ("parallel", check_parallel),
         ("numba_cache", lambda: check_numba_cache(numba_cache_stats())),
         ("render", lambda: check_render(frame_path)),
     ]
@@ -396,6 +432,9 @@ def _summary(name: str, result: dict[str, Any]) -> str:
         return (f"{result['steps']} steps, batch loss {result['fixed_batch_loss_before']:.3f}"
                 f" -> {result['fixed_batch_loss_after']:.3f}, vs NumPy "
                 f"{result['max_relative_error']:.1e}")
+    if name == "parallel":
+        return (f"{result['steps']} steps on 1 and 2 processes, weights agree to "
+                f"{result['max_relative_difference']:.1e}")
     if name == "numba_cache":
         return (f"{result['hits']} hits, {result['misses']} misses, "
                 f"{result['folder'] or 'no cache'} ({result['source']})")

@@ -53,11 +53,13 @@ def test_selftest_report_fields(tmp_path):
     assert env["frozen"] is False
     assert env["versions"]["playground"]
     checks = report["checks"]
-    assert list(checks) == ["xor", "lenet", "numba_cache", "render"]
+    assert list(checks) == ["xor", "lenet", "parallel", "numba_cache", "render"]
     assert all(c["ok"] for c in checks.values())
     assert checks["xor"]["max_relative_error"] <= selftest.OUTPUT_TOLERANCE
     assert checks["xor"]["samples_compared"] > 100
     assert checks["lenet"]["fixed_batch_loss_after"] < checks["lenet"]["fixed_batch_loss_before"]
+    assert checks["parallel"]["worker_processes"] == 1
+    assert 0 < checks["parallel"]["max_relative_difference"] <= selftest.PARALLEL_TOLERANCE
     cache = report["numba_cache"]
     assert cache["folder"] and cache["kernels_used"] >= 10
     assert cache["hits"] + cache["misses"] >= cache["kernels_used"]
@@ -67,7 +69,7 @@ def test_selftest_report_fields(tmp_path):
     assert (render["width"], render["height"]) == (1280, 800)
     assert render["colours"] >= selftest.MIN_COLOURS
     assert Path(render["frame"]).is_file()
-    assert set(report["timings"]) >= {"xor", "lenet", "render", "total"}
+    assert set(report["timings"]) >= {"xor", "lenet", "parallel", "render", "total"}
 
 
 def unwritable_path(tmp_path: Path) -> Path:

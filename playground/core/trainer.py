@@ -527,6 +527,12 @@ class Trainer:
             self._close_workers = weakref.finalize(self, self._workers.close)
         return self._workers
 
+    @property
+    def worker_processes(self) -> int:
+        """Worker processes training parts of each batch now (they start at the first step
+        that shares a batch, and end with close())."""
+        return 0 if self._workers is None else len(self._workers.processes)
+
     def close(self) -> None:
         """End the worker processes, if any (a later parallel step starts new ones)."""
         if self._workers is not None:

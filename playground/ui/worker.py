@@ -70,7 +70,9 @@ def warm_up_kernels() -> None:
         net.forward_all(X.astype(np.float32))
     images = rng.random((8, 1, 8, 8))
     part = Dataset("warm-up", images, np.arange(8) % 2, class_names=["0", "1"])
+    # two convolutions: the second's backward also needs the input gradient (col2im)
     net = Network([{"name": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"},
+                   {"name": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"},
                    {"name": "maxpool2d"}, {"name": "flatten"},
                    {"name": "dense", "units": 2, "activation": "softmax"}], (1, 8, 8))
     trainer = _Trainer(net, "softmax_crossentropy", {"name": "momentum"},

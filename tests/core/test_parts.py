@@ -69,7 +69,7 @@ def test_two_threads_train_the_same_run_as_one(batch_size):
     try:
         one.fit(2)
         two.fit(2)
-        assert two._workers is not None and len(two._workers.processes) == 1
+        assert two.worker_processes == 1
     finally:
         two.close()
     assert two.step_count == one.step_count > 10
@@ -99,14 +99,14 @@ def test_batch_statistics_keep_the_batch_on_one_process():
     two = bars_trainer(layers, dtype=np.float64, threads=2)
     one.fit(1)
     two.fit(1)
-    assert two._workers is None
+    assert two.worker_processes == 0
     assert np.array_equal(one.network.theta, two.network.theta)
 
 
 def test_a_batch_too_small_to_share_stays_on_one_process():
     trainer = bars_trainer(threads=4, batch_size=parts_min_rows() * 2 - 1)
     trainer.run_steps(2)
-    assert trainer._workers is None
+    assert trainer.worker_processes == 0
 
 
 def parts_min_rows():
