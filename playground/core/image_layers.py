@@ -186,11 +186,6 @@ class _ConvBase(Weighted, _Activated):
         _, oh, ow, _, _ = self._geometry(input_shape)
         return (self.filters, oh, ow)
 
-    def floats_per_sample(self) -> int:
-        kh, kw = self._kernel
-        return self.input_shape[0] * kh * kw * max(math.prod(self.input_shape[1:]),
-                                                   math.prod(self.output_shape[1:]))
-
     @property
     def scratch(self) -> Scratch:
         if not hasattr(self, "_scratch"):
@@ -281,6 +276,12 @@ class Conv2D(_ConvBase):
                                    per_unit, self.filters))
         return specs + self._slope_specs(self.filters)
 
+    def floats_per_sample(self) -> int:
+        c, oh, ow, ph, pw = self._geometry(self.input_shape)
+        per = _layout(self.input_shape[1:], self._kernel, self._stride, (ph, pw), (oh, ow),
+                      wide=True)[3]
+        return c * self._kernel[0] * self._kernel[1] * per  # its columns
+
     def forward(self, x, training, rng, dropout):
         _c, oh, ow, ph, pw = self._geometry(self.input_shape)
         _kh, _kw = self._kernel
@@ -362,6 +363,10 @@ class Conv2DTranspose(_ConvBase):
             specs.append(ParamSpec("bias", (self.filters,), initializers.get(self.bias_init),
                                    c * kh * kw, self.filters))
         return specs + self._slope_specs(self.filters)
+
+    def floats_per_sample(self) -> int:
+        kh, kw = self._kernel
+        return self.filters * kh * kw * math.prod(self.input_shape[1:])  # its columns
 
     def forward(self, x, training, rng, dropout):
         c, oh, ow, ph, pw = self._geometry(self.input_shape)
