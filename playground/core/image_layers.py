@@ -100,48 +100,30 @@ class Scratch:
         return array
 
 
-def _layout(x_hw, kernel, stride, pads, out_hw, wide: bool) -> tuple[int, int, int, int]:
-    """(padded height, padded width, pitch, per): the padded input's size, and where output
-    row y of image n starts in the columns: n*per + y*pitch. Stride-1 convolutions use the
-    wide layout of kc.im2col_wide (pitch = padded width); others the exact one."""
-    (h, w), (kh, kw), (sh, sw), (ph, pw), (oh, ow) = x_hw, kernel, stride, pads, out_hw
-    hp, wp = _padded_size(h, oh, kh, sh, ph), _padded_size(w, ow, kw, sw, pw)
-    if wide and (sh, sw) == (1, 1):
-        return hp, wp, wp, (oh - 1) * wp + ow
-    return hp, wp, ow, oh * ow
-
-
-def _to_columns(x: np.ndarray, kernel, stride, pads, out_hw, scratch: Scratch,
-                wide: bool = False) -> tuple[np.ndarray, int, int]:
-    """im2col of a batch: pad into a buffer, then (C·kh·kw, N·per); returns (columns, pitch,
-    per) as _layout gives them."""
+def _to_columns(x: np.ndarray, kernel, stride, pads, out_hw, scratch: Scratch) -> np.ndarray:
+    """im2col of a batch (for Conv2DTranspose's backward): pad into a buffer, then
+    (C·kh·kw, N·oh·ow)."""
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, pads, out_hw
-    hp, wp, pitch, per = _layout((h, w), kernel, stride, pads, out_hw, wide)
+    hp, wp = _padded_size(h, oh, kh, sh, ph), _padded_size(w, ow, kw, sw, pw)
     if (hp, wp, ph, pw) == (h, w, 0, 0):
         xp = np.ascontiguousarray(x)
     else:
         xp = scratch.get("padded", (n, c, hp, wp), x.dtype)
         kc.pad_images(np.ascontiguousarray(x), ph, pw, xp)
-    cols = scratch.get("columns", (c * kh * kw, n * per), x.dtype)
-    if pitch == ow:
-        kc.im2col(xp, kh, kw, sh, sw, oh, ow, cols)
-    else:
-        kc.im2col_wide(xp, kh, kw, per, cols)
-    return cols, pitch, per
+    cols = scratch.get("columns", (c * kh * kw, n * oh * ow), x.dtype)
+    kc.im2col(xp, kh, kw, sh, sw, oh, ow, cols)
+    return cols
 
 
-def _from_columns(cols: np.ndarray, kernel, stride, pads, out_hw, image_shape,
-                  wide: bool = False) -> np.ndarray:
-    """col2im: the images (N, C, H, W) whose im2col (in the same layout) is adjoint to cols."""
+def _from_columns(cols: np.ndarray, kernel, stride, pads, out_hw, image_shape) -> np.ndarray:
+    """col2im (for Conv2DTranspose's forward): the images (N, C, H, W) whose im2col is
+    adjoint to cols."""
     n, c, h, w = image_shape
     (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, pads, out_hw
-    hp, wp, pitch, per = _layout((h, w), kernel, stride, pads, out_hw, wide)
+    hp, wp = _padded_size(h, oh, kh, sh, ph), _padded_size(w, ow, kw, sw, pw)
     xp = np.empty((n, c, hp, wp), dtype=cols.dtype)
-    if pitch == ow:
-        kc.col2im(cols, kh, kw, sh, sw, oh, ow, xp)
-    else:
-        kc.col2im_wide(cols, kh, kw, per, xp)
+    kc.col2im(cols, kh, kw, sh, sw, oh, ow, xp)
     if (hp, wp, ph, pw) == (h, w, 0, 0):
         return xp
     return np.ascontiguousarray(xp[:, :, ph:ph + h, pw:pw + w])
@@ -204,35 +186,34 @@ class _ConvBase(Weighted, _Activated):
         self._set_weight_settings(weight_init, bias_init, penalty, max_norm)
         self.use_bias = bool(use_bias)
 
-    def _finish_forward(self, z2: np.ndarray, pitch: int, per: int,
-                        shape: tuple[int, int, int, int]) -> np.ndarray:
-        """The product's (F, N*per) columns -> (N, F, H, W) with bias and activation, fused
-        when the activation is elementwise."""
+    def _finish_forward(self, z2: np.ndarray, shape: tuple[int, int, int, int]) -> np.ndarray:
+        """The product's batch-inner (F, H*W*N) columns -> (N, F, H, W) with bias and
+        activation, fused when the activation is elementwise."""
         fn = self._activation
         z = np.empty(shape, dtype=z2.dtype)
         bias = self.params["bias"] if self.use_bias else z2[:, 0]
         if fn.code in (ka.PRELU, ka.SOFTMAX):
-            kc.conv_epilogue(z2, pitch, per, bias, self.use_bias, ka.LINEAR, 0.0, z, z)
+            kc.conv_epilogue(z2, bias, self.use_bias, ka.LINEAR, 0.0, z, z)
             return self._activate(z)
         a = np.empty(shape, dtype=z2.dtype)
-        kc.conv_epilogue(z2, pitch, per, bias, self.use_bias, fn.code, fn.alpha_value, z, a)
+        kc.conv_epilogue(z2, bias, self.use_bias, fn.code, fn.alpha_value, z, a)
         self.z = z
         self.a = a
         return a
 
-    def _start_backward(self, dy: np.ndarray, pitch: int, per: int) -> np.ndarray:
-        """d loss / d output -> dz in the product's (F, N*per) layout, with the junk columns
-        of a wide layout zero; writes the bias gradient."""
+    def _start_backward(self, dy: np.ndarray) -> np.ndarray:
+        """d loss / d output -> dz in the product's batch-inner (F, H*W*N) layout; writes the
+        bias gradient."""
         fn = self._activation
-        n, f = dy.shape[0], dy.shape[1]
-        dz2 = self.scratch.get("dz", (f, n * per), dy.dtype)
+        f = dy.shape[1]
+        dz2 = self.scratch.get("dz", (f, dy.size // f), dy.dtype)
         dbias = self.grads["bias"] if self.use_bias else np.empty(f, dtype=dy.dtype)
         if fn.code in (ka.PRELU, ka.SOFTMAX):
             dz = np.ascontiguousarray(self._activation_grad(dy))
-            kc.conv_prologue(dz, dz, dz, 0, 0.0, False, pitch, per, dz2, dbias)
+            kc.conv_prologue(dz, dz, dz, 0, 0.0, False, dz2, dbias)
         else:
             kc.conv_prologue(np.ascontiguousarray(dy), self.z, self.a, fn.code, fn.alpha_value,
-                             not self.logits_output, pitch, per, dz2, dbias)
+                             not self.logits_output, dz2, dbias)
         return dz2
 
     def _add_bias(self, out: np.ndarray) -> None:
@@ -277,36 +258,45 @@ class Conv2D(_ConvBase):
         return specs + self._slope_specs(self.filters)
 
     def floats_per_sample(self) -> int:
+        c, oh, ow, _, _ = self._geometry(self.input_shape)
+        return c * self._kernel[0] * self._kernel[1] * oh * ow  # its columns
+
+    def _padded_input(self, n: int, name: str, dtype: np.dtype) -> tuple[np.ndarray, int, int]:
+        """A batch-inner buffer (C, Hp, Wp, N) for the padded input, and the padding."""
         c, oh, ow, ph, pw = self._geometry(self.input_shape)
-        per = _layout(self.input_shape[1:], self._kernel, self._stride, (ph, pw), (oh, ow),
-                      wide=True)[3]
-        return c * self._kernel[0] * self._kernel[1] * per  # its columns
+        _, h, w = self.input_shape
+        (kh, kw), (sh, sw) = self._kernel, self._stride
+        shape = (c, _padded_size(h, oh, kh, sh, ph), _padded_size(w, ow, kw, sw, pw), n)
+        return self.scratch.get(name, shape, dtype), ph, pw
 
     def forward(self, x, training, rng, dropout):
-        _c, oh, ow, ph, pw = self._geometry(self.input_shape)
-        _kh, _kw = self._kernel
-        _sh, _sw = self._stride
+        _c, oh, ow, _, _ = self._geometry(self.input_shape)
         n = x.shape[0]
-        cols, pitch, per = _to_columns(x, self._kernel, self._stride, (ph, pw), (oh, ow),
-                                       self.scratch, wide=True)
+        xt, ph, pw = self._padded_input(n, "padded", x.dtype)
+        kc.to_batch_inner(np.ascontiguousarray(x), ph, pw, xt)
+        cols = self.scratch.get("columns", (xt.shape[0] * self._kernel[0] * self._kernel[1],
+                                            oh * ow * n), x.dtype)
+        kc.im2col_batch_inner(xt, *self._kernel, *self._stride, oh, ow, cols)
         self.cols = cols
-        self._columns_layout = (pitch, per)
         z2 = _blocked_product(self.params["weight"].reshape(self.filters, -1), cols,
                               self.scratch, "product")
-        return self._finish_forward(z2, pitch, per, (n, self.filters, oh, ow))
+        return self._finish_forward(z2, (n, self.filters, oh, ow))
 
     def backward(self, dy, need_dx):
         n = dy.shape[0]
-        dz2 = self._start_backward(dy, *self._columns_layout)
+        dz2 = self._start_backward(dy)
         w = self.params["weight"].reshape(self.filters, -1)
         _weight_gradient(dz2, self.cols, self.grads["weight"].reshape(self.filters, -1),
                          self.scratch)
         if not need_dx:
             return None
-        _, oh, ow, ph, pw = self._geometry(self.input_shape)
+        _, oh, ow, _, _ = self._geometry(self.input_shape)
         dcols = _blocked_product(w.T, dz2, self.scratch, "input_gradient_columns")
-        return _from_columns(dcols, self._kernel, self._stride, (ph, pw), (oh, ow),
-                             (n, *self.input_shape), wide=True)
+        xt, ph, pw = self._padded_input(n, "input_gradient", dz2.dtype)
+        kc.col2im_batch_inner(dcols, *self._kernel, *self._stride, oh, ow, xt)
+        dx = np.empty((n, *self.input_shape), dtype=dz2.dtype)
+        kc.from_batch_inner(xt, ph, pw, dx)
+        return dx
 
 
 @registry.register("conv2d_transpose")
@@ -389,7 +379,7 @@ class Conv2DTranspose(_ConvBase):
         _sh, _sw = self._stride
         n = dz.shape[0]
         _, h, w = self.input_shape
-        dcols, _, _ = _to_columns(dz, self._kernel, self._stride, (ph, pw), (h, w), self.scratch)
+        dcols = _to_columns(dz, self._kernel, self._stride, (ph, pw), (h, w), self.scratch)
         np.matmul(self.x2, dcols.T, out=self.grads["weight"].reshape(c, -1))
         self._bias_grad(dz.reshape(n, self.filters, -1))
         if not need_dx:

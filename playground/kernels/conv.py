@@ -73,42 +73,88 @@ def col2im(cols, kh, kw, sh, sw, oh, ow, xp):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def im2col_wide(xp, kh, kw, per, cols):
-    """cols[(c, i, j), n*per + q] = xp[n, c].flat[i*wp + j + q] for q < per: the "wide" im2col
-    of a stride-1 convolution over a padded input (N, C, Hp, Wp).
-
-    Output pixel (y, x) is column q = y*wp + x; the columns with x >= out_w are junk that the
-    epilogue skips, and per = (out_h - 1)*wp + out_w. Each row is then one contiguous run of the
-    input, a plain copy (the exact layout copies runs of out_w, 10 pixels in LeNet, and took 6×
-    longer), at the price of wp / out_w more columns in the matrix products.
-    """
-    n_, c_, _hp, wp = xp.shape
-    for n in range(n_):
-        for c in range(c_):
-            plane = xp[n, c].reshape(-1)
-            for i in range(kh):
-                for j in range(kw):
-                    src = plane[i * wp + j:]
-                    dst = cols[(c * kh + i) * kw + j, n * per:]
-                    for q in range(per):
-                        dst[q] = src[q]
+def to_batch_inner(x, ph, pw, out):
+    """out[c, ph + y, pw + x, n] = x[n, c, y, x], zero elsewhere: a padded batch with the
+    sample index innermost, the layout Conv2D takes its columns from."""
+    n_, c_, h, w = x.shape
+    out[...] = 0.0
+    for c in range(c_):
+        for y in range(h):
+            for xx in range(w):
+                dst = out[c, ph + y, pw + xx]
+                for n in range(n_):
+                    dst[n] = x[n, c, y, xx]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def col2im_wide(cols, kh, kw, per, xp):
-    """The adjoint of im2col_wide into a padded image (zeroed first). The junk columns of cols
-    must be zero."""
-    n_, c_, _hp, wp = xp.shape
-    xp[...] = 0.0
-    for n in range(n_):
-        for c in range(c_):
-            plane = xp[n, c].reshape(-1)
-            for i in range(kh):
-                for j in range(kw):
-                    dst = plane[i * wp + j:]
-                    src = cols[(c * kh + i) * kw + j, n * per:]
-                    for q in range(per):
-                        dst[q] += src[q]
+def from_batch_inner(xt, ph, pw, out):
+    """out[n, c, y, x] = xt[c, ph + y, pw + x, n]: back to N×C×H×W, without the padding."""
+    n_, c_, h, w = out.shape
+    for c in range(c_):
+        for y in range(h):
+            for xx in range(w):
+                src = xt[c, ph + y, pw + xx]
+                for n in range(n_):
+                    out[n, c, y, xx] = src[n]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def im2col_batch_inner(xt, kh, kw, sh, sw, oh, ow, cols):
+    """cols[(c, i, j), (y*ow + x)*N + n] = xt[c, y*sh + i, x*sw + j, n] for a padded
+    batch-inner input (C, Hp, Wp, N).
+
+    With the samples innermost, one output row of all samples is a single contiguous run of
+    the input (stride 1) or ow runs of N: plain copies, where N×C×H×W gave runs of out_w
+    pixels (10 in LeNet's second layer, 6× slower). Earlier "wide" columns (output rows at
+    the input's pitch) copied as fast but multiplied junk columns: 36% of that layer's
+    products.
+    """
+    c_, hp, wp, n_ = xt.shape
+    flat = xt.reshape(-1)
+    run = ow * n_
+    for c in range(c_):
+        for i in range(kh):
+            for j in range(kw):
+                dst_row = cols[(c * kh + i) * kw + j]
+                for y in range(oh):
+                    base = ((c * hp + y * sh + i) * wp + j) * n_
+                    if sw == 1:
+                        src = flat[base:base + run]
+                        dst = dst_row[y * run:(y + 1) * run]
+                        for q in range(run):
+                            dst[q] = src[q]
+                    else:
+                        for xx in range(ow):
+                            src = flat[base + xx * sw * n_:base + (xx * sw + 1) * n_]
+                            dst = dst_row[y * run + xx * n_:y * run + (xx + 1) * n_]
+                            for n in range(n_):
+                                dst[n] = src[n]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def col2im_batch_inner(cols, kh, kw, sh, sw, oh, ow, xt):
+    """The adjoint of im2col_batch_inner, into a padded batch-inner image (zeroed first)."""
+    c_, hp, wp, n_ = xt.shape
+    xt[...] = 0.0
+    flat = xt.reshape(-1)
+    run = ow * n_
+    for c in range(c_):
+        for i in range(kh):
+            for j in range(kw):
+                src_row = cols[(c * kh + i) * kw + j]
+                for y in range(oh):
+                    base = ((c * hp + y * sh + i) * wp + j) * n_
+                    if sw == 1:
+                        dst = flat[base:base + run]
+                        src = src_row[y * run:(y + 1) * run]
+                        for q in range(run):
+                            dst[q] += src[q]
+                    else:
+                        for xx in range(ow):
+                            dst = flat[base + xx * sw * n_:base + (xx * sw + 1) * n_]
+                            src = src_row[y * run + xx * n_:y * run + (xx + 1) * n_]
+                            for n in range(n_):
+                                dst[n] += src[n]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -262,48 +308,44 @@ def upsample_nearest_backward(dout, fy, fx, dx):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def conv_epilogue(z2, pitch, per, bias, use_bias, code, alpha, z, a):
-    """From the product's (F, N*per) layout, where output row y of image n starts at column
-    n*per + y*pitch, to (N, F, H, W) pre-activations z plus bias, and the activation a = f(z),
-    in one pass (PReLU and softmax are applied by the caller)."""
+def conv_epilogue(z2, bias, use_bias, code, alpha, z, a):
+    """From the product's (F, H*W*N) batch-inner columns to (N, F, H, W) pre-activations z
+    plus bias, and the activation a = f(z) (PReLU and softmax are applied by the caller)."""
     n_, f_, h, w = z.shape
+    p_ = h * w
+    zf = z.reshape(n_, f_, p_)
+    af = a.reshape(n_, f_, p_)
     for f in range(f_):
         b = bias[f] if use_bias else 0.0
+        row = z2[f]
         for n in range(n_):
-            zd = z[n, f]
-            for y in range(h):
-                src = z2[f, n * per + y * pitch:]
-                row = zd[y]
-                for x in range(w):
-                    row[x] = src[x] + b
-            act_forward_flat(code, alpha, zd.reshape(-1), a[n, f].reshape(-1))
+            dst = zf[n, f]
+            for p in range(p_):
+                dst[p] = row[p * n_ + n] + b
+            act_forward_flat(code, alpha, dst, af[n, f])
 
 
 # reassociation lets the bias gradient's long sum vectorize; in order, each addition waited for
 # the previous one (the kernel took 3× as long)
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
-def conv_prologue(da, z, a, code, alpha, apply_derivative, pitch, per, dz2, dbias):
-    """Backward entry: dz = da * f'(z) in conv_epilogue's (F, N*per) layout, zero in the junk
-    columns, and the bias gradient. da, z, a are (N, F, H, W)."""
+def conv_prologue(da, z, a, code, alpha, apply_derivative, dz2, dbias):
+    """Backward entry: dz = da * f'(z) in conv_epilogue's (F, H*W*N) layout, and the bias
+    gradient. da, z, a are (N, F, H, W)."""
     n_, f_, h, w = da.shape
-    plane = np.empty(h * w, dtype=dz2.dtype)
+    p_ = h * w
+    daf = da.reshape(n_, f_, p_)
+    zf = z.reshape(n_, f_, p_)
+    af = a.reshape(n_, f_, p_)
+    plane = np.empty(p_, dtype=dz2.dtype)
     for f in range(f_):
         acc = 0.0
+        row = dz2[f]
         for n in range(n_):
             if apply_derivative:
-                act_backward_flat(code, alpha, z[n, f].reshape(-1), a[n, f].reshape(-1),
-                                  da[n, f].reshape(-1), plane)
+                act_backward_flat(code, alpha, zf[n, f], af[n, f], daf[n, f], plane)
             else:
-                plane[:] = da[n, f].reshape(-1)
-            for p in range(h * w):
+                plane[:] = daf[n, f]
+            for p in range(p_):
                 acc += plane[p]
-            block = dz2[f, n * per:(n + 1) * per]
-            for y in range(h):
-                row = block[y * pitch:]
-                src = plane[y * w:]
-                for x in range(w):
-                    row[x] = src[x]
-                if y < h - 1:
-                    for x in range(w, pitch):
-                        row[x] = 0.0
+                row[p * n_ + n] = plane[p]
         dbias[f] = acc

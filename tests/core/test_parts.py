@@ -58,8 +58,7 @@ def test_a_batch_in_pieces_has_the_gradient_and_loss_of_the_whole_batch():
 def test_part_rows_keep_a_pass_within_the_cache_budget():
     trainer = bars_trainer()
     widest = max(layer.floats_per_sample() for layer in trainer.network.layers)
-    # the first convolution's wide columns: 3×3 taps over (10 - 1) rows of 12 plus 10
-    assert widest == 1 * 3 * 3 * (9 * 12 + 10)
+    assert widest == 1 * 3 * 3 * 10 * 10  # the first convolution's columns per sample
     assert trainer._part_size == PART_FLOATS // widest
 
 

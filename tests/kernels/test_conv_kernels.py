@@ -1,4 +1,4 @@
-"""The convolution's wide-layout kernels against loop-by-loop NumPy references."""
+"""The convolution's batch-inner kernels against loop-by-loop NumPy references."""
 
 from __future__ import annotations
 
@@ -8,79 +8,79 @@ import pytest
 from playground.kernels import activations as ka
 from playground.kernels import conv as kc
 
-# (n, channels, padded height, padded width, kernel height, kernel width)
-SHAPES = [(1, 1, 5, 5, 3, 3), (2, 3, 7, 9, 2, 4), (3, 2, 8, 6, 5, 1), (2, 1, 4, 4, 4, 4)]
+# (n, channels, padded height, padded width, kernel (h, w), stride (h, w))
+SHAPES = [(1, 1, 5, 5, (3, 3), (1, 1)), (2, 3, 7, 9, (2, 4), (1, 1)),
+          (3, 2, 8, 6, (5, 1), (1, 2)), (2, 1, 4, 4, (4, 4), (1, 1)),
+          (4, 2, 9, 11, (3, 3), (2, 3))]
 
 
-def wide_reference(xp, kh, kw):
-    """cols[(c, i, j), n*per + y*wp + x] = xp[n, c, y + i, x + j], junk where x >= ow."""
-    n_, c_, hp, wp = xp.shape
-    oh, ow = hp - kh + 1, wp - kw + 1
-    per = (oh - 1) * wp + ow
-    cols = np.zeros((c_ * kh * kw, n_ * per))
-    for n in range(n_):
-        for c in range(c_):
-            for i in range(kh):
-                for j in range(kw):
-                    for q in range(per):
-                        y, x = divmod(q, wp)
-                        cols[(c * kh + i) * kw + j, n * per + q] = xp[n, c].reshape(-1)[
-                            (y + i) * wp + x + j]
-    return cols, per, oh, ow
+def batch_inner_columns(xt, kernel, stride):
+    """cols[(c, i, j), (y*ow + x)*N + n] = xt[c, y*sh + i, x*sw + j, n], by loops."""
+    c_, hp, wp, n_ = xt.shape
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = (hp - kh) // sh + 1, (wp - kw) // sw + 1
+    cols = np.zeros((c_ * kh * kw, oh * ow * n_))
+    for c in range(c_):
+        for i in range(kh):
+            for j in range(kw):
+                for y in range(oh):
+                    for x in range(ow):
+                        for n in range(n_):
+                            cols[(c * kh + i) * kw + j, (y * ow + x) * n_ + n] = xt[
+                                c, y * sh + i, x * sw + j, n]
+    return cols, oh, ow
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
-def test_im2col_wide_and_its_adjoint(shape):
-    n, c, hp, wp, kh, kw = shape
-    rng = np.random.default_rng(list(shape))
-    xp = rng.standard_normal((n, c, hp, wp))
-    expected, per, oh, ow = wide_reference(xp, kh, kw)
+def test_im2col_batch_inner_and_its_adjoint(shape):
+    n, c, hp, wp, kernel, stride = shape
+    rng = np.random.default_rng([n, c, hp, wp])
+    xt = rng.standard_normal((c, hp, wp, n))
+    expected, oh, ow = batch_inner_columns(xt, kernel, stride)
     cols = np.full_like(expected, np.nan)
-    kc.im2col_wide(xp, kh, kw, per, cols)
+    kc.im2col_batch_inner(xt, *kernel, *stride, oh, ow, cols)
     np.testing.assert_array_equal(cols, expected)
-    # the valid columns hold the exact im2col
-    exact = np.empty((c * kh * kw, n * oh * ow))
-    kc.im2col(xp, kh, kw, 1, 1, oh, ow, exact)
-    valid = np.array([n_ * per + y * wp + x for n_ in range(n) for y in range(oh)
-                      for x in range(ow)])
-    np.testing.assert_array_equal(cols[:, valid], exact)
-    # col2im_wide is the adjoint when the junk columns are zero
-    dcols = np.zeros_like(cols)
-    dcols[:, valid] = rng.standard_normal((c * kh * kw, valid.size))
-    back = np.full_like(xp, np.nan)
-    kc.col2im_wide(dcols, kh, kw, per, back)
-    assert np.vdot(cols, dcols) == pytest.approx(np.vdot(xp, back), rel=1e-12)
+    dcols = rng.standard_normal(cols.shape)
+    back = np.full_like(xt, np.nan)
+    kc.col2im_batch_inner(dcols, *kernel, *stride, oh, ow, back)
+    assert np.vdot(cols, dcols) == pytest.approx(np.vdot(xt, back), rel=1e-12)
 
 
-@pytest.mark.parametrize("layout", ["wide", "exact"])
+def test_to_and_from_batch_inner_pad_and_crop():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 2, 4, 5))
+    xt = np.full((2, 7, 9, 3), np.nan)
+    kc.to_batch_inner(x, 1, 2, xt)
+    expected = np.zeros((2, 7, 9, 3))
+    expected[:, 1:5, 2:7, :] = x.transpose(1, 2, 3, 0)
+    np.testing.assert_array_equal(xt, expected)
+    back = np.empty_like(x)
+    kc.from_batch_inner(xt, 1, 2, back)
+    np.testing.assert_array_equal(back, x)
+
+
 @pytest.mark.parametrize("code", [ka.RELU, ka.TANH, ka.LINEAR, ka.ELU])
-def test_conv_epilogue_and_prologue_between_column_and_image_layouts(layout, code):
-    rng = np.random.default_rng([code, len(layout)])
+def test_conv_epilogue_and_prologue_between_column_and_image_layouts(code):
+    rng = np.random.default_rng([code])
     n, f, h, w = 3, 4, 5, 6
-    pitch = w + 3 if layout == "wide" else w
-    per = (h - 1) * pitch + w
-    z2 = rng.standard_normal((f, n * per))
+    z2 = rng.standard_normal((f, h * w * n))
     bias = rng.standard_normal(f)
     z = np.empty((n, f, h, w))
     a = np.empty_like(z)
-    kc.conv_epilogue(z2, pitch, per, bias, True, code, 0.3, z, a)
-    for k in range(n):
-        for y in range(h):
-            np.testing.assert_array_equal(
-                z[k, :, y], z2[:, k * per + y * pitch:k * per + y * pitch + w] + bias[:, None])
+    kc.conv_epilogue(z2, bias, True, code, 0.3, z, a)
+    expected_z = z2.reshape(f, h, w, n).transpose(3, 0, 1, 2) + bias[None, :, None, None]
+    np.testing.assert_array_equal(z, expected_z)
     expected_a = np.empty_like(z)
     ka.act_forward(code, 0.3, z, expected_a)
     np.testing.assert_array_equal(a, expected_a)
 
     da = rng.standard_normal(z.shape)
-    dz2 = np.full((f, n * per), np.nan)
+    dz2 = np.full((f, h * w * n), np.nan)
     dbias = np.empty(f)
-    kc.conv_prologue(da, z, a, code, 0.3, True, pitch, per, dz2, dbias)
+    kc.conv_prologue(da, z, a, code, 0.3, True, dz2, dbias)
     dz = np.empty_like(z)
     ka.act_backward(code, 0.3, z, a, da, dz)
-    expected = np.zeros((f, n * per))
-    for k in range(n):
-        for y in range(h):
-            expected[:, k * per + y * pitch:k * per + y * pitch + w] = dz[k, :, y]
-    np.testing.assert_array_equal(dz2, expected)  # junk columns are zero
+    np.testing.assert_array_equal(dz2, dz.transpose(1, 2, 3, 0).reshape(f, -1))
     np.testing.assert_allclose(dbias, dz.sum(axis=(0, 2, 3)), rtol=1e-12)
+    kc.conv_prologue(da, z, a, code, 0.3, False, dz2, dbias)  # the loss gave dz already
+    np.testing.assert_array_equal(dz2, da.transpose(1, 2, 3, 0).reshape(f, -1))
