@@ -547,13 +547,13 @@ class Trainer:
         net = self.network
         rows = len(xb)
         count = self._parts_for(rows)
-        if self._grad_total is None and self._splittable:
+        piece = self._part_size if self._splittable else rows
+        if self._grad_total is None and piece < rows:
             self._grad_total = np.empty_like(net.grad)
         args = (self.loss.code, self.loss.fused_activation is not None, self.classification)
         if count == 1:
             loss, correct = parts.train_rows(net, *args, xb, yb, sw, 1.0 / rows,
-                                             self._loss_limit, self._part_size,
-                                             self._grad_total)
+                                             self._loss_limit, piece, self._grad_total)
             bad = parts.first_bad_output(net) if not math.isfinite(loss) else None
             return loss, correct, bad
         workers = self._part_workers()
@@ -625,7 +625,6 @@ class Trainer:
         if self.loss.fused_activation is None:
             return out2
         return self.network.layers[-1].z.reshape(out2.shape)
-
 
     def _end_epoch(self) -> None:
         self.epoch += 1

@@ -103,6 +103,23 @@ def test_batch_statistics_keep_the_batch_on_one_process():
     assert np.array_equal(one.network.theta, two.network.theta)
 
 
+def test_batch_statistics_see_the_whole_batch_even_when_pieces_would_be_smaller():
+    layers = [SMALL_CNN[0], {"name": "batchnorm"}, *SMALL_CNN[1:]]
+    trainer = bars_trainer(layers, dtype=np.float64, batch_size=48,
+                           optimizer={"name": "sgd", "learning_rate": 0.1})
+    trainer._part_size = 8  # as a wider network would get
+    before = trainer.network.theta.copy()
+    twin = Network(layers, (1, 10, 10), seed=0, dtype=np.float64)
+    twin.layers[-1].logits_output = True
+    trainer.run_steps(1)
+    rows = trainer._order[:48]
+    xb, yb, sw = (trainer.train_data.X[rows], trainer.train_data.Y[rows],
+                  trainer.train_data.SW[rows])
+    parts.train_part(twin, kl.SOFTMAX_CE, True, True, xb, yb, sw, 1 / 48, math.inf)
+    np.testing.assert_allclose(trainer.network.theta, before - 0.1 * twin.grad, rtol=1e-10,
+                               atol=1e-13)
+
+
 def test_a_batch_too_small_to_share_stays_on_one_process():
     trainer = bars_trainer(threads=4, batch_size=parts_min_rows() * 2 - 1)
     trainer.run_steps(2)
