@@ -57,12 +57,35 @@ def test_divergence_is_reported_without_a_traceback(tmp_path, capsys):
     (["train", "nonexistent"], "unknown preset"),
     (["train", "xor", "--epochs", "-1"], "epochs"),
     (["gradcheck", "missing.json"], "cannot read"),
+    (["train", "xor", "--threads", "0"], "threads"),
 ])
 def test_bad_input_is_one_line_and_exit_status_2(args, words):
     result = run_cli(*args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in result.stderr
+
+
+def test_train_on_two_threads_matches_one(tmp_path):
+    spec = tmp_path / "small-cnn.json"
+    spec.write_text(json.dumps({
+        "dataset": {"name": "digits"}, "split": {"train": 0.8, "validation": 0.2, "test": 0.0},
+        "layers": [{"name": "conv2d", "filters": 8, "kernel_size": 3, "padding": 1},
+                   {"name": "maxpool2d"}, {"name": "flatten"},
+                   {"name": "dense", "units": 10, "activation": "softmax"}],
+        "loss": "softmax_crossentropy", "optimizer": {"name": "momentum"},
+        "batch_size": 64, "epochs": 6}), encoding="utf-8")
+    reports = []
+    for threads in ("1", "2"):
+        result = run_cli("train", str(spec), "--threads", threads, "--json")
+        assert result.returncode == 0, result.stderr
+        reports.append(json.loads(result.stdout))
+    one, two = reports
+    assert one["validation"]["accuracy"] > 0.8
+    for part in ("train", "validation"):
+        assert two[part]["loss"] == pytest.approx(one[part]["loss"], rel=1e-3)
+    # and the batches were really split: the parts' gradients add up in another order
+    assert two["train"]["loss"] != one["train"]["loss"]
 
 
 def test_bad_field_in_a_spec_file(tmp_path):
