@@ -181,6 +181,11 @@ class Trainer:
         self.guess_loss = self._guessing_loss()
         self.batch_size = batch_size
         self._fused = self._fusable()
+        #: whether a batch may be trained in parts whose gradients are added up: not when
+        #: batch statistics (BatchNorm) must see the whole batch
+        self._splittable = not self._fused and not any(layer.buffers
+                                                       for layer in network.layers)
+        self._values_per_sample = sum(layer.floats_per_sample() for layer in network.layers)
         self._part_size = self._part_rows()
         self.reset_training_state()
 
@@ -496,12 +501,6 @@ class Trainer:
                             self._ws_y, self._ws_sw, self._zero_bias, losses, penalties, correct,
                             gnorms, status)
 
-    @property
-    def _splittable(self) -> bool:
-        """Whether a batch may be trained in parts whose gradients are added up: not when
-        batch statistics (BatchNorm) must see the whole batch."""
-        return not self._fused and not any(layer.buffers for layer in self.network.layers)
-
     def _part_rows(self) -> int:
         """Samples per forward/backward pass, so that a pass's values stay in the core's cache
         (see PART_FLOATS; a LeNet step of 64 in one pass took 1.4× as long)."""
@@ -513,8 +512,8 @@ class Trainer:
         count = min(self.threads, rows // MIN_ROWS_PER_THREAD)
         if count < 2 or not self._splittable:
             return 1
-        values = rows // count * sum(layer.floats_per_sample() for layer in self.network.layers)
-        if values < PARALLEL_VALUES_PER_PARAMETER * self.network.theta.size:
+        if rows // count * self._values_per_sample < (PARALLEL_VALUES_PER_PARAMETER
+                                                      * self.network.theta.size):
             return 1
         return count
 
