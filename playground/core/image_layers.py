@@ -164,6 +164,14 @@ class _ConvBase(Weighted, _Activated):
         """(input channels, out_h, out_w, pad_top, pad_left)."""
         raise NotImplementedError
 
+    def _input_geometry(self) -> tuple[int, int, int, int, int]:
+        """_geometry of the built input shape, worked out once: forward and backward need it
+        on every piece of every batch."""
+        if getattr(self, "_geometry_of", None) != self.input_shape:
+            self._geometry_cached = self._geometry(self.input_shape)
+            self._geometry_of = self.input_shape
+        return self._geometry_cached
+
     def infer_shape(self, input_shape):
         _, oh, ow, _, _ = self._geometry(input_shape)
         return (self.filters, oh, ow)
@@ -258,19 +266,19 @@ class Conv2D(_ConvBase):
         return specs + self._slope_specs(self.filters)
 
     def floats_per_sample(self) -> int:
-        c, oh, ow, _, _ = self._geometry(self.input_shape)
+        c, oh, ow, _, _ = self._input_geometry()
         return c * self._kernel[0] * self._kernel[1] * oh * ow  # its columns
 
     def _padded_input(self, n: int, name: str, dtype: np.dtype) -> tuple[np.ndarray, int, int]:
         """A batch-inner buffer (C, Hp, Wp, N) for the padded input, and the padding."""
-        c, oh, ow, ph, pw = self._geometry(self.input_shape)
+        c, oh, ow, ph, pw = self._input_geometry()
         _, h, w = self.input_shape
         (kh, kw), (sh, sw) = self._kernel, self._stride
         shape = (c, _padded_size(h, oh, kh, sh, ph), _padded_size(w, ow, kw, sw, pw), n)
         return self.scratch.get(name, shape, dtype), ph, pw
 
     def forward(self, x, training, rng, dropout):
-        _c, oh, ow, _, _ = self._geometry(self.input_shape)
+        _c, oh, ow, _, _ = self._input_geometry()
         n = x.shape[0]
         xt, ph, pw = self._padded_input(n, "padded", x.dtype)
         kc.to_batch_inner(np.ascontiguousarray(x), ph, pw, xt)
@@ -290,7 +298,7 @@ class Conv2D(_ConvBase):
                          self.scratch)
         if not need_dx:
             return None
-        _, oh, ow, _, _ = self._geometry(self.input_shape)
+        _, oh, ow, _, _ = self._input_geometry()
         dcols = _blocked_product(w.T, dz2, self.scratch, "input_gradient_columns")
         xt, ph, pw = self._padded_input(n, "input_gradient", dz2.dtype)
         kc.col2im_batch_inner(dcols, *self._kernel, *self._stride, oh, ow, xt)
@@ -359,7 +367,7 @@ class Conv2DTranspose(_ConvBase):
         return self.filters * kh * kw * math.prod(self.input_shape[1:])  # its columns
 
     def forward(self, x, training, rng, dropout):
-        c, oh, ow, ph, pw = self._geometry(self.input_shape)
+        c, oh, ow, ph, pw = self._input_geometry()
         _kh, _kw = self._kernel
         _sh, _sw = self._stride
         n, _, h, w = x.shape
@@ -374,7 +382,7 @@ class Conv2DTranspose(_ConvBase):
 
     def backward(self, dy, need_dx):
         dz = np.ascontiguousarray(self._activation_grad(dy))
-        c, _oh, _ow, ph, pw = self._geometry(self.input_shape)
+        c, _oh, _ow, ph, pw = self._input_geometry()
         _kh, _kw = self._kernel
         _sh, _sw = self._stride
         n = dz.shape[0]
